@@ -1,0 +1,5 @@
+import sys
+
+from galaxyreel.cli import main
+
+sys.exit(main())
