@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument(
         "--size",
-        choices=("tiny", "small", "full"),
+        choices=("tiny", "full"),
         default="full",
         help="tiny: a seconds-long smoke test; full: the real demo (default)",
     )
