@@ -11,6 +11,8 @@ PKGS=(
   fonts-dejavu-core espeak-ng
   # preview.html test in a real headless browser
   chromium
+  # ParaView export: pvpython loads the .pvd and renders off-screen (X build: needs Xvfb)
+  paraview python3-paraview xvfb xauth
 )
 missing=()
 for p in "${PKGS[@]}"; do
