@@ -209,6 +209,9 @@ class Shot:
     last_frame: int
     camera: Camera
     items: tuple = ()  # Mesh | PointSet | Label | Light
+    # (frame, text) moments inside the shot that compositing may annotate (a checkpoint
+    # reached, a stage unfrozen); absolute frames, in order.
+    markers: tuple = ()
 
     @property
     def frames(self) -> int:
@@ -254,6 +257,7 @@ class Scene:
                     "title": s.title,
                     "first_frame": s.first_frame,
                     "last_frame": s.last_frame,
+                    "markers": [{"frame": int(f), "text": str(t)} for f, t in s.markers],
                 }
                 for s in self.shots
             ],

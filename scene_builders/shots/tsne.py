@@ -1,0 +1,87 @@
+"""Shot 6: the catalog's t-SNE tracks, one textured sphere per galaxy, checkpoint to checkpoint.
+
+Spheres hold still at each checkpoint for ``look.tsne_hold`` of its time and glide (eased,
+flat tangents) to the next. Colour tints each sphere's galaxy texture: pale blue or yellow by
+predicted class, red while misclassified; colours switch (constant keys) halfway through each
+glide. The camera orbits the cloud the whole time so the 3-D structure reads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir import Keys, PointSet, Shot
+from ..look import Look
+from ..runfile import Run
+from . import common as c
+from .surfaces import ShotSkipped
+
+SPAN = 2.2  # metres for the unit box's half side
+
+
+def checkpoint_frames(k: int, frames: int, hold: float) -> tuple[np.ndarray, np.ndarray]:
+    """(arrive, leave) frames of each checkpoint; the last one is held to the shot's end."""
+    unit = (frames - 1) / (k - 1 + 1.5) if k > 1 else frames - 1
+    arrive = 1.0 + unit * np.arange(k)
+    leave = arrive + hold * unit
+    leave[-1] = float(frames)
+    return arrive, leave
+
+
+def sphere_colors(run: Run, look: Look) -> np.ndarray:
+    """(K, N, 4) sRGB tints: class colour by prediction, red where the prediction is wrong."""
+    pred = np.asarray(run.snapshots.predictions)
+    truth = np.asarray(run.catalog.labels)[None]
+    spiral = c.tint(look.color("spiral"), 0.65)
+    ellip = c.tint(look.color("elliptical"), 0.65)
+    cols = np.where((pred == 1)[..., None], spiral, ellip)
+    return np.where((pred != truth)[..., None], np.asarray(look.color("misclassified")), cols)
+
+
+def tsne(run: Run, look: Look) -> Shot:
+    name = "tsne"
+    if run.projection is None:
+        raise ShotSkipped("the run file has no t-SNE tracks (run `galaxyreel project` first)")
+    frames = look.frames(name)
+    pos = np.asarray(run.projection.positions, np.float64) * SPAN
+    k, n = pos.shape[:2]
+    arrive, leave = checkpoint_frames(k, frames, look.tsne_hold)
+    key_frames, key_values = [], []
+    for i in range(k):
+        key_frames.append(arrive[i])
+        key_values.append(pos[i])
+        if leave[i] > arrive[i] + 1e-6:
+            key_frames.append(leave[i])
+            key_values.append(pos[i])
+    positions = Keys(np.array(key_frames), np.stack(key_values), "bezier")
+    switch = np.r_[1.0, (leave[:-1] + arrive[1:]) / 2]
+    colors = Keys(switch, sphere_colors(run, look), "constant")
+    spheres = PointSet(
+        f"{name}.spheres",
+        positions=positions,
+        colors=colors,
+        material=c.M_SPHERE,
+        radius=look.sphere_radius,
+        shape="sphere",
+        tiles=np.arange(n, dtype=np.int64),
+        atlas=c.ATLAS,
+    )
+    r, h = 8.6, 2.6
+    angles = np.radians(np.linspace(-120.0, 20.0, 6))
+    views = [
+        (t, (r * np.cos(a), r * np.sin(a), h - 0.8 * t), (0.0, 0.0, -0.1))
+        for t, a in zip(np.linspace(0, 1, 6), angles, strict=True)
+    ]
+    cam = c.camera_path(f"{name}.camera", frames, views, lens=35.0)
+    acc = run.snapshots.accuracy(run.catalog.labels)
+    steps = run.snapshots.step
+    markers = tuple(
+        (
+            int(round(arrive[i])),
+            f"checkpoint {i + 1} of {k}: step {int(steps[i])}, {acc[i]:.0%} correct",
+        )
+        for i in range(k)
+    )
+    return Shot(
+        name, "The catalog in the network's eyes, learning", 1, frames, cam, (spheres,), markers
+    )
