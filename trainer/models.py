@@ -1,0 +1,169 @@
+"""Backbones, the paper's 1024-D head, and the unfreezing stages.
+
+The model takes raw 0..255 pixels (scaling is a layer, so the classify path and the recorder
+feed uint8 images as they are) and is ``inputs → scaling → backbone → GAP → Dense(units, relu)
+→ Dropout → Dense(units, relu, name="penultimate") → Dense(2, softmax)``.
+
+Measured traps this module exists to avoid (Keras 3.15):
+
+* Flipping ``layer.trainable`` changes nothing until the training step is rebuilt, and a
+  rebuilt step must get a NEW optimizer (reusing one raises "Unknown variable"); see
+  :func:`set_stage` and ``loop.py``.
+* Pretrained BatchNorm must stay in inference mode while fine-tuning, or its statistics are
+  wrecked by small galaxy batches: the backbone is called with ``training=False`` when weights
+  are given.
+* From scratch, the default BN momentum (0.99) leaves inference outputs at one class for
+  hundreds of steps; 0.9 fixes it (``bn_momentum``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import TrainerError
+
+PENULTIMATE = "penultimate"
+BACKBONE = "backbone"
+
+KERAS_CACHE_NOTE = """Xception weights without internet: keras.applications downloads
+`xception_weights_tf_dim_ordering_tf_kernels_notop.h5` (md5 b0042744bf5b25fce3cb969f33bebb97)
+into ~/.keras/models/. Copy that file to the cluster and pass its path as `weights`."""
+
+
+def _small_backbone(cfg: dict):
+    import keras
+    from keras import layers
+
+    size, width, mom = cfg["image_size"], cfg["width"], cfg["bn_momentum"] or 0.99
+    inp = keras.Input((size, size, 3))
+    x = inp
+    for b in range(cfg["blocks"]):
+        f = width * 2**b
+        x = layers.Conv2D(f, 3, padding="same", use_bias=False, name=f"block{b + 1}_conv1")(x)
+        x = layers.BatchNormalization(momentum=mom, name=f"block{b + 1}_bn1")(x)
+        x = layers.Activation("relu", name=f"block{b + 1}_relu1")(x)
+        x = layers.SeparableConv2D(
+            f, 3, padding="same", use_bias=False, name=f"block{b + 1}_sepconv"
+        )(x)
+        x = layers.BatchNormalization(momentum=mom, name=f"block{b + 1}_bn2")(x)
+        x = layers.Activation("relu", name=f"block{b + 1}_relu2")(x)
+        x = layers.MaxPooling2D(2, name=f"block{b + 1}_pool")(x)
+    return keras.Model(inp, x, name=BACKBONE)
+
+
+def _xception_backbone(cfg: dict):
+    import keras
+
+    size = cfg["image_size"]
+    weights = cfg.get("weights")
+    if weights is not None and not Path(weights).is_file():
+        raise TrainerError(weights, "backbone weights file not found. " + KERAS_CACHE_NOTE)
+    try:
+        base = keras.applications.Xception(
+            include_top=False, weights=None, input_shape=(size, size, 3)
+        )
+        if weights is not None:
+            base.load_weights(weights)
+    except (ValueError, OSError, KeyError) as exc:
+        raise TrainerError(
+            weights,
+            f"does not fit the Xception backbone (include_top=False, {size} px): "
+            f"{str(exc).splitlines()[0][:300]}",
+        ) from exc
+    if weights is None and cfg["bn_momentum"]:
+        for layer in base.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.momentum = cfg["bn_momentum"]
+    return keras.Model(base.inputs, base.outputs, name=BACKBONE)
+
+
+def build_model(cfg: dict):
+    """The classifier. Weights of a ``small`` backbone come from the whole-model file, if any."""
+    import keras
+    from keras import layers
+
+    if cfg["backbone"] == "xception":
+        backbone = _xception_backbone(cfg)
+    else:
+        backbone = _small_backbone(cfg)
+        if cfg.get("weights"):
+            _load_backbone_weights(backbone, cfg["weights"])
+    pretrained = cfg.get("weights") is not None
+    size = cfg["image_size"]
+    inp = keras.Input((size, size, 3), name="pixels")
+    if cfg["scale"] == "symmetric":
+        x = layers.Rescaling(1 / 127.5, offset=-1.0, name="scale")(inp)
+    else:
+        x = layers.Rescaling(1 / 255.0, name="scale")(inp)
+    x = backbone(x, training=False) if pretrained else backbone(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dense(cfg["units"], activation="relu", name="dense")(x)
+    x = layers.Dropout(cfg["dropout"], name="dropout")(x)
+    x = layers.Dense(cfg["units"], activation="relu", name=PENULTIMATE)(x)
+    out = layers.Dense(2, activation="softmax", name="probabilities")(x)
+    return keras.Model(inp, out, name=f"galaxyreel_{cfg['backbone']}")
+
+
+def _load_backbone_weights(backbone, path) -> None:
+    if not Path(path).is_file():
+        raise TrainerError(path, "backbone weights file not found")
+    try:
+        backbone.load_weights(path)
+    except (ValueError, OSError, KeyError) as exc:
+        raise TrainerError(
+            path, f"does not fit the backbone: {str(exc).splitlines()[0][:300]}"
+        ) from exc
+
+
+def recording_model(model):
+    """A sub-model over the SAME weights returning (penultimate activations, probabilities).
+
+    Built once; calling it in inference mode costs ~8 ms for the probes at 64 px."""
+    import keras
+
+    return keras.Model(model.inputs, [model.get_layer(PENULTIMATE).output, model.outputs[0]])
+
+
+def backbone_layers(model) -> list:
+    return model.get_layer(BACKBONE).layers
+
+
+def set_stage(model, freeze) -> str:
+    """Freeze backbone layers ``0..freeze-1`` (``"all"``: the whole backbone); return a
+    description. The caller must rebuild its training step and optimizer afterwards."""
+    layers = [layer for layer in backbone_layers(model) if layer.weights]
+    backbone = model.get_layer(BACKBONE)
+    all_layers = backbone.layers
+    n = len(all_layers) if freeze == "all" else int(freeze)
+    backbone.trainable = True
+    for i, layer in enumerate(all_layers):
+        layer.trainable = i >= n
+    trainable = sum(1 for layer in layers if layer.trainable)
+    if freeze == "all" or n >= len(all_layers):
+        return "train the head; backbone frozen"
+    if n == 0:
+        return f"unfreeze the whole backbone ({len(layers)} weighted layers)"
+    return f"freeze backbone layers 0-{n - 1}; {trainable} of {len(layers)} weighted layers train"
+
+
+def calibrate_batchnorm(model, images) -> None:
+    """Set every BatchNorm's moving statistics from one batch of real images (from scratch).
+
+    Why: a random backbone's moving stats start at (0, 1) while galaxy images give means near
+    0.05 and variances near 0.01; frozen (head-only) stages then see unnormalised features, and
+    after unfreezing the inference-mode outputs lag the training ones for hundreds of steps
+    (measured: validation stuck at one class). One pass with momentum 0 fixes both."""
+    import keras
+    import numpy as np
+
+    bns = [la for la in backbone_layers(model) if isinstance(la, keras.layers.BatchNormalization)]
+    if not bns:
+        return
+    saved = [(la.momentum, la.trainable) for la in bns]
+    for la in bns:
+        la.momentum, la.trainable = 0.0, True
+    model.get_layer(BACKBONE)(
+        np.asarray(model.get_layer("scale")(np.asarray(images, np.float32))), training=True
+    )
+    for la, (mom, tr) in zip(bns, saved, strict=True):
+        la.momentum, la.trainable = mom, tr
