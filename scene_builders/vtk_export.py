@@ -396,6 +396,14 @@ def _fingerprint(parts: Iterable) -> str:
     return h.hexdigest()
 
 
+def _stamped(folder: Path, fingerprint: str) -> bool:
+    """True when ``folder`` was written from the inputs with this fingerprint."""
+    try:
+        return json.loads((folder / "inputs.json").read_text()).get("fingerprint") == fingerprint
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def _export(
     out_dir: Path,
     folder: str,
@@ -412,15 +420,13 @@ def _export(
         raise SceneError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from exc
     if not out_dir.is_dir():
         raise SceneError(f"{out_dir}: is not a folder")
+    final = out_dir / folder
+    if (out_dir / collection).exists() and _stamped(final, fingerprint):
+        return out_dir / collection  # up to date
     staging = out_dir / f".{folder}.partial"
     stamp = staging / "inputs.json"
-    if staging.exists():
-        try:
-            same = json.loads(stamp.read_text()).get("fingerprint") == fingerprint
-        except (OSError, ValueError):
-            same = False
-        if not same:
-            shutil.rmtree(staging)
+    if staging.exists() and not _stamped(staging, fingerprint):
+        shutil.rmtree(staging)
     staging.mkdir(exist_ok=True)
     _write_bytes(stamp, json.dumps({"fingerprint": fingerprint}).encode())
 
@@ -445,7 +451,6 @@ def _export(
             _pvd_xml([(name, [(t, f.split("/", 1)[1]) for t, f in entries])]),
         )
 
-    final = out_dir / folder
     old = out_dir / f".{folder}.old"
     if old.exists():
         shutil.rmtree(old)
