@@ -236,6 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--out", type=Path, required=True, metavar="FILM.mp4")
     m.add_argument("--preview", action="store_true", help="small and fast, for timing work")
     m.add_argument("--burn-captions", action="store_true", help="also burn captions in")
+    m.add_argument(
+        "--timeline",
+        type=Path,
+        help="timeline.json for a plain folder of numbered PNGs (default: FRAMES_DIR's)",
+    )
     m.set_defaults(handler=_lazy("compositing.cli", "compose_cli"))
 
     a = sub.add_parser(
