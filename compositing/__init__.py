@@ -1,1 +1,27 @@
-"""galaxyreel package."""
+"""Compositing: storyboard + rendered frames + narration + music -> the captioned film.
+
+Public API (import-light; heavy modules load on first use)::
+
+    compose(storyboard, frames_dir, out, *, preview=False, burn_captions=False,
+            progress=True, timeline=None) -> ComposeResult
+    load_storyboard(path) -> Storyboard        # validates; StoryboardError lists problems
+    StoryboardError                            # the package's one error (user_facing)
+"""
+
+from __future__ import annotations
+
+from .errors import StoryboardError
+
+__all__ = ["ComposeResult", "Storyboard", "StoryboardError", "compose", "load_storyboard"]
+
+
+def __getattr__(name: str):
+    if name in ("compose", "ComposeResult"):
+        from . import film
+
+        return getattr(film, name)
+    if name in ("load_storyboard", "Storyboard"):
+        from . import storyboard
+
+        return getattr(storyboard, name)
+    raise AttributeError(name)
