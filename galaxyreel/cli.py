@@ -193,7 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("scene", type=Path, metavar="SCENE.blend")
     r.add_argument("--out", type=Path, required=True, metavar="FRAMES_DIR")
     r.add_argument("--frames", help="e.g. 1-240, 1-30,61-90, 1-240x2 (default: the scene's range)")
-    r.add_argument("--backend", choices=("local", "slurm", "pbs", "dask"), default="local")
+    r.add_argument(
+        "--backend", choices=("local", "slurm", "pbs", "torque", "dask"), default="local"
+    )
     r.add_argument("--renderer", choices=("bpy", "blender", "maya"), default="bpy")
     r.add_argument("--chunk", type=int, help="frames per chunk (default: from cost estimate)")
     r.add_argument("--workers", type=int, help="parallel processes (local backend)")
@@ -206,6 +208,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--max-parallel", type=int, help="at most this many array tasks at once")
     r.add_argument("--retries", type=int, default=2, help="resubmit failed tasks this often")
     r.add_argument("--dry-run", action="store_true", help="write the job scripts, submit nothing")
+    r.add_argument(
+        "--detach",
+        action="store_true",
+        help="slurm/pbs: submit and return (follow with `galaxyreel farm status`)",
+    )
+    r.add_argument(
+        "--probe",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="probe-render one frame per shot to size the chunks (default: local, long scenes)",
+    )
     r.set_defaults(handler=_lazy("render_farm.cli", "render_cli"))
 
     f = sub.add_parser(
@@ -219,9 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("frames", type=Path, metavar="FRAMES_DIR")
     f.add_argument(
         "--backend",
-        choices=("local", "slurm", "pbs", "dask"),
+        choices=("local", "slurm", "pbs", "torque", "dask"),
         help="resume on this backend (default: the one in the manifest)",
     )
+    f.add_argument("--workers", type=int, help="resume: parallel processes (local backend)")
+    f.add_argument("--threads", type=int, help="resume: render threads per process")
+    f.add_argument("--detach", action="store_true", help="resume: submit and return (slurm/pbs)")
     f.set_defaults(handler=_lazy("render_farm.cli", "farm_cli"))
 
     m = sub.add_parser(
