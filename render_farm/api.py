@@ -351,7 +351,7 @@ def run_plan(out: Path, m: dict, *, backend: str, workers, threads, progress, re
             from .slurm import follow, submit
 
             sub = submit(out, m, todo, partition=partition, time_limit=time_limit, mem=mem,
-                         max_parallel=max_parallel, threads=threads, retries=retries, dry_run=dry_run)  # fmt: skip
+                         max_parallel=max_parallel, threads=threads, retries=retries, dry_run=dry_run, round_=0)  # fmt: skip
             jobs = tuple(
                 j for j in (sub.get("job"), sub.get("collect_job"), sub.get("retry_job")) if j
             )

@@ -61,7 +61,10 @@ def _fmt_s(s: float) -> str:
     return f"{s // 3600}h{s // 60 % 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
 
 
-def farm_status(out: Path, manifest: dict | None = None) -> FarmStatus:
+def farm_status(
+    out: Path, manifest: dict | None = None, *, assume_dead: bool = False
+) -> FarmStatus:
+    """``assume_dead``: no worker is running (a finished array's retry job knows this)."""
     out = Path(out)
     m = manifest or load_manifest(out)
     size = tuple(m["resolution"])
@@ -73,7 +76,7 @@ def farm_status(out: Path, manifest: dict | None = None) -> FarmStatus:
         attempts = read_attempts(out, c.index)
         for a in attempts:
             times += [float(t) for t in a.get("frames", {}).values()]
-        is_live = any(attempt_live(a, now) for a in attempts)
+        is_live = not assume_dead and any(attempt_live(a, now) for a in attempts)
         pending = False
         for f in c.frames:
             problem = png_problem(out / frame_file(f), size)
