@@ -64,10 +64,12 @@ def compose(
     if out.suffix.lower() != ".mp4":
         raise StoryboardError(f"{out}: the film must be an .mp4 file")
     sb = load_storyboard(storyboard)
-    if preview:
-        sb = sb.preview()
     source = load_frames(frames_dir, timeline)
     check_frames(sb, source)
+    if sb.output.size is None:
+        sb = sb.with_size(_even(source.resolution or _first_frame_size(source)))
+    if preview:
+        sb = sb.preview()
     rate = sb.output.audio_rate
     out.parent.mkdir(parents=True, exist_ok=True)
     cache = out.parent / ".galaxyreel-cache" / "voice"
@@ -75,6 +77,8 @@ def compose(
     clips = narration_audio(sb, rate, cache)
     plan = make_plan(sb, source, [c.shape[0] / rate for c in clips])
     seconds = plan.duration
+    for note in plan.notices:
+        _log(progress, f"note: {note}")
     bed = _music(sb, seconds, rate)
     _log(progress, f"{len(plan.segments)} segments, {seconds:.2f} s, {plan.total_frames} frames")
 
@@ -146,6 +150,20 @@ def compose(
         plan=plan,
         cues=tuple(cues),
     )
+
+
+def _even(size: tuple[int, int]) -> tuple[int, int]:
+    return (max(16, size[0] // 2 * 2), max(16, size[1] // 2 * 2))
+
+
+def _first_frame_size(source: FrameSource) -> tuple[int, int]:
+    from PIL import Image
+
+    for shot in source.shots.values():
+        if shot.files:
+            with Image.open(shot.files[0]) as im:
+                return im.size
+    return (1280, 720)
 
 
 def _music(sb: Storyboard, seconds: float, rate: int) -> np.ndarray | None:

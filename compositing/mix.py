@@ -152,10 +152,8 @@ def mix(
     """Voice (mono, centred) plus ducked music, normalised. Levels are relative to the voice."""
     n = voice.shape[0]
     out = np.repeat(voice[:, None], 2, axis=1).astype(np.float32)
-    if voice.any():
-        ref = np.sqrt(np.mean(voice[np.abs(voice) > 1e-4] ** 2))  # the voice's level when speaking
-    else:
-        ref = 0.1
+    speaking = voice[np.abs(voice) > 1e-4]
+    ref = float(np.sqrt(np.mean(speaking**2))) if speaking.size else 0.1  # level when speaking
     env = np.ones(n, np.float32)
     if music is not None:
         mrms = np.sqrt(np.mean(music.astype(np.float64) ** 2)) or 1.0

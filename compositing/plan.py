@@ -64,6 +64,7 @@ class Plan:
     narration: tuple[PlannedNarration, ...]
     fade_in: float
     fade_out: float
+    notices: tuple[str, ...] = ()  # adjustments worth telling the user (clipped annotations)
 
     @property
     def duration(self) -> float:
@@ -128,8 +129,10 @@ def make_plan(sb: Storyboard, source: FrameSource, narration_durations: list[flo
         seg = sb.segments[i]
         end = line.at + dur
         if end > durations[i] + 1e-9:
-            if seg.extend:
-                durations[i] = end + sb.film.narration_tail
+            if seg.extend:  # hold until the voice is done, and out of the next transition
+                nxt = sb.segments[i + 1] if i + 1 < len(sb.segments) else None
+                lead = nxt.transition_duration if nxt and nxt.transition != "cut" else 0.0
+                durations[i] = end + sb.film.narration_tail + lead
             else:
                 problems.append(
                     f"{sb.where('narration', j, 'at')}: narration runs {end - durations[i]:.2f} s "
@@ -159,6 +162,7 @@ def make_plan(sb: Storyboard, source: FrameSource, narration_durations: list[flo
 
     by_name = {p.segment.name: p for p in planned}
     notes = []
+    clipped: list[str] = []
     for j, a in enumerate(sb.annotations):
         if a.segment is not None:
             p = by_name[a.segment]
@@ -174,12 +178,19 @@ def make_plan(sb: Storyboard, source: FrameSource, narration_durations: list[flo
                     f"segment starts (offset {p.segment.offset} s)"
                 )
         seg_len = p.frames / fps
-        if rel + a.duration > seg_len + 1e-9:
+        end = rel + a.duration
+        if rel >= seg_len:
             problems.append(
-                f"{sb.where('annotation', j, 'duration')}: the annotation ends "
-                f"{rel + a.duration - seg_len:.2f} s after {what} ({seg_len:.2f} s long)"
+                f"{sb.where('annotation', j, 'at')}: the annotation starts {rel:.2f} s into "
+                f"{what}, which is only {seg_len:.2f} s long"
             )
-        notes.append(PlannedAnnotation(a, p.start_s + rel, p.start_s + rel + a.duration))
+        elif end > seg_len + 1e-9:
+            clipped.append(
+                f"{sb.where('annotation', j, 'duration')}: shortened by {end - seg_len:.2f} s "
+                f"to end with {what}"
+            )
+            end = seg_len
+        notes.append(PlannedAnnotation(a, p.start_s + rel, p.start_s + end))
 
     voices = []
     for line, dur in zip(sb.narration, narration_durations, strict=True):
@@ -203,4 +214,13 @@ def make_plan(sb: Storyboard, source: FrameSource, narration_durations: list[flo
         )
     if problems:
         raise StoryboardError.collect(f"{sb.path}: the timing does not work", problems)
-    return Plan(fps, total, tuple(planned), tuple(notes), tuple(voices), fade_in, sb.film.fade_out)
+    return Plan(
+        fps,
+        total,
+        tuple(planned),
+        tuple(notes),
+        tuple(voices),
+        fade_in,
+        sb.film.fade_out,
+        tuple(clipped),
+    )

@@ -48,7 +48,7 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".aac", ".opus")
 
 @dataclass(frozen=True)
 class Output:
-    size: tuple[int, int] = (1920, 1080)
+    size: tuple[int, int] | None = None  # None: the rendered frames' resolution
     fps: int = 24
     crf: int = 18
     preset: str = "medium"
@@ -120,7 +120,8 @@ class Voice:
 class NarrationLine:
     segment: str
     at: float
-    text: str = ""
+    text: str = ""  # spoken (unless ``say``) and captioned
+    say: str = ""  # what the voice speaks, when the caption's spelling reads badly (t-SNE)
     audio: Path | None = None
     gain: float = 0.0  # dB
     line: int = 0
@@ -169,9 +170,12 @@ class Storyboard:
     def segment(self, name: str) -> Segment | None:
         return next((s for s in self.segments if s.name == name), None)
 
+    def with_size(self, size: tuple[int, int]) -> Storyboard:
+        return dataclasses.replace(self, output=dataclasses.replace(self.output, size=size))
+
     def preview(self) -> Storyboard:
         """Small and fast: at most 640 px wide, x264 ultrafast, lighter audio."""
-        w, h = self.output.size
+        w, h = self.output.size or (640, 360)
         scale = min(1.0, 640 / w)
         size = (max(2, int(w * scale) // 2 * 2), max(2, int(h * scale) // 2 * 2))
         out = dataclasses.replace(
@@ -447,15 +451,13 @@ def load_storyboard(path: Path) -> Storyboard:
     size = r.get(
         "size",
         list,
-        [1920, 1080],
-        check=lambda v: (
-            None
-            if len(v) == 2 and all(_is(x, int) and x >= 16 and x % 2 == 0 for x in v)
-            else "must be [width, height], even integers >= 16"
-        ),
+        None,
+        check=lambda v: None
+        if len(v) == 2 and all(_is(x, int) and x >= 16 and x % 2 == 0 for x in v)
+        else "must be [width, height], even integers >= 16",
     )
     output = Output(
-        size=(int(size[0]), int(size[1])),
+        size=(int(size[0]), int(size[1])) if size else None,
         fps=r.get("fps", int, 24, check=lambda v: None if 1 <= v <= 120 else "must be 1..120"),
         crf=r.get("crf", int, 18, check=lambda v: None if 0 <= v <= 51 else "must be 0..51"),
         preset=r.choice("preset", PRESETS, "medium"),
@@ -589,7 +591,7 @@ def load_storyboard(path: Path) -> Storyboard:
 
     narration = []
     for i, n in enumerate(_array(raw, "narration", top)):
-        r = _Reader(doc, "narration", i, n, ("segment", "at", "text", "audio", "gain"))
+        r = _Reader(doc, "narration", i, n, ("segment", "at", "text", "say", "audio", "gain"))
         seg = r.get("segment", str, "", required=True)
         if seg and seg not in names:
             r.bad("segment", f"no segment named {seg!r} (segments: {', '.join(sorted(names))})")
@@ -602,6 +604,7 @@ def load_storyboard(path: Path) -> Storyboard:
                 segment=seg,
                 at=r.seconds("at", 0.5),
                 text=text.strip(),
+                say=r.get("say", str, "").strip(),
                 audio=_audio_path(r, "audio", audio, base) if audio else None,
                 gain=r.get("gain", float, 0.0),
                 line=r.line(),

@@ -47,7 +47,7 @@ def _line_audio(line: NarrationLine, voice: Voice, rate: int, cache: Path | None
     if line.audio is not None:
         x = to_mono(read_audio(line.audio, rate, "narration recording"))
     else:
-        x = to_mono(synthesize(line.text, voice, rate, cache))
+        x = to_mono(synthesize(line.say or line.text, voice, rate, cache))
     x = trim_silence(x, rate)
     if x.size == 0:
         raise StoryboardError("the narration is silent")

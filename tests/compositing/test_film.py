@@ -1,0 +1,114 @@
+"""One film composed from generated frames, espeak-ng narration and the generated music bed,
+checked with the bundled ffmpeg."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from compose_helpers import audio, ebur128, frame_at, psnr, storyboard_text, subtitles
+from PIL import Image
+
+from compositing import compose
+from compositing.captions import parse_srt
+from compositing.ffmpeg import probe
+from compositing.music import PEDAL_HZ
+from tests.conftest import require_command
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def film(tmp_path_factory, frames_dir):
+    require_command("espeak-ng")
+    d = tmp_path_factory.mktemp("film")
+    sb = d / "story.toml"
+    sb.write_text(storyboard_text())
+    return compose(sb, frames_dir, d / "film.mp4", progress=False)
+
+
+def test_film_has_h264_aac_and_soft_subtitles_at_the_storyboard_size(film):
+    p = probe(film.film)
+    v, a, s = p.first("video"), p.first("audio"), p.first("subtitle")
+    assert (v.codec, v.width, v.height) == ("h264", 160, 90)
+    assert a.codec == "aac" and a.sample_rate == 48000
+    assert s is not None and s.codec == "mov_text"
+
+
+def test_film_lasts_the_storyboards_total(film):
+    # title 1.5 + spiral (1.5, extended for the voice) - 0.5 + elliptical 1.5
+    # + tsne (extended) - 0.5 + end 1.5 - 0.5; the plan is in whole frames
+    assert abs(probe(film.film).duration - film.duration) <= 1 / 24 + 0.01
+    spiral = film.plan.segment("spiral_surface")
+    assert spiral.frames > 36  # the narration extended it past the shot's 36 frames
+
+
+def test_soft_subtitle_cues_match_the_narration(film):
+    cues = parse_srt(subtitles(film.film))
+    spoken = film.plan.narration
+    assert [c.text.replace("\n", " ") for c in cues] == [n.line.text for n in spoken]
+    for c, n in zip(cues, spoken, strict=True):
+        assert abs(c.start - n.start) < 0.01
+        assert n.end - 0.01 <= c.end <= n.end + 0.35
+    assert all(a.end <= b.start for a, b in zip(cues, cues[1:], strict=False))
+    assert parse_srt(film.captions.read_text()) == cues
+
+
+def test_loudness_is_minus_16_lufs_with_peaks_under_minus_1_dbfs(film):
+    lufs, peak = ebur128(film.film)
+    assert abs(lufs - (-16.0)) <= 1.0
+    assert peak <= -1.0
+
+
+def _pedal_level(x: np.ndarray, t0: float, t1: float, rate: int = 48000) -> float:
+    seg = x[int(t0 * rate) : int(t1 * rate)]
+    spec = np.abs(np.fft.rfft(seg * np.hanning(seg.size)))
+    f = np.fft.rfftfreq(seg.size, 1 / rate)
+    return 20 * np.log10(spec[np.abs(f - PEDAL_HZ) < 1.5].max() / seg.size)
+
+
+def test_music_is_ducked_under_the_narration(film):
+    x = audio(film.film)
+    line = film.plan.narration[1]  # the tsne line, ~2.5 s
+    during = _pedal_level(x, line.start + 0.3, line.start + 1.3)
+    gap_end = line.start - 0.5  # music alone between the two lines
+    before = _pedal_level(x, gap_end - 1.0, gap_end)
+    assert before - during > 8.0  # ducked by about 12 dB
+
+
+def test_a_frame_decoded_mid_shot_equals_its_source_frame(film, frames_dir):
+    seg = film.plan.segment("elliptical_surface")  # a cut in; frames 0-5 are clean
+    k = 3
+    src = film.plan.source_file(_source(frames_dir), seg, k)
+    assert src.name == f"{36 + 1 + k:04d}.png"
+    shown = frame_at(film.film, seg.start + k, 24, (160, 90))
+    assert psnr(shown, np.asarray(Image.open(src).convert("RGB"))) >= 35.0
+
+
+def test_an_annotation_is_drawn_only_inside_its_window(film, frames_dir):
+    seg = film.plan.segment("elliptical_surface")
+    note = film.plan.annotations[0]
+    assert (note.start, note.end) == (seg.start_s + 0.25, seg.start_s + 0.75)
+    source = _source(frames_dir)
+    for k, drawn in ((12, True), (21, False)):  # the plate shows over frames 6-17
+        shown = frame_at(film.film, seg.start + k, 24, (160, 90))
+        ref = np.asarray(Image.open(film.plan.source_file(source, seg, k)).convert("RGB"))
+        # the plate sits top-left (5 % margins): the text corner differs, the rest does not
+        corner = np.abs(shown[4:20, 8:60].astype(int) - ref[4:20, 8:60]).mean()
+        rest = psnr(shown[40:, 80:], ref[40:, 80:])
+        assert (corner > 20) == drawn, (k, corner)
+        assert rest >= 35.0
+
+
+def test_the_mixed_audio_is_written_beside_the_film(film):
+    from scipy.io import wavfile
+
+    rate, x = wavfile.read(film.audio)
+    assert film.audio == film.film.with_suffix(".wav")
+    assert rate == 48000 and x.shape[1] == 2
+    assert abs(x.shape[0] / rate - film.duration) < 0.01
+
+
+def _source(frames_dir):
+    from compositing.frames import load_frames
+
+    return load_frames(frames_dir)
