@@ -778,7 +778,9 @@ def write_ma(scene: Scene, path: Path, *, arnold: bool = False) -> Path:
         raise SceneError(f"cannot write {path}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
         raise SceneError(f"cannot write {path}: folder {folder} is not writable")
-    text = _Writer(scene, path.name, arnold, _image_names(scene)).build()
+    writer = _Writer(scene, path.name, arnold, _image_names(scene))
+    text = writer.build()
+    writer.names.report(str(path))
     write_images(scene.images, folder)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:

@@ -38,7 +38,7 @@ _NAME_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class MayaNameWarning(UserWarning):
-    """An IR name Maya would reject was renamed (the message gives both names)."""
+    """IR names Maya (or USD) would reject were renamed; the message lists old and new names."""
 
 
 def time_unit(fps: int) -> str:
@@ -97,24 +97,23 @@ def maya_matrix(translate, rotate_deg, scale=(1.0, 1.0, 1.0), rotate_axis=(0.0, 
 
 
 class Names:
-    """Maya-safe, unique node names; every rename is reported once as a MayaNameWarning."""
+    """Host-safe, unique node names; renames are reported together by :meth:`report`.
 
-    def __init__(self, reserved=()):
+    Maya node names and USD prim names share one rule: letters, digits and ``_``, not starting
+    with a digit. The IR names items ``shot.item``, so dots become underscores.
+    """
+
+    def __init__(self, reserved=(), host: str = "Maya"):
         self.used: set[str] = set(reserved)
         self.renamed: dict[str, str] = {}
+        self.host = host
 
     def clean(self, name: str) -> str:
         base = re.sub(r"[^A-Za-z0-9_]", "_", name) or "node"
         if not re.match(r"[A-Za-z_]", base):
             base = "_" + base
-        if base != name and name not in self.renamed:
-            self.renamed[name] = base
-            warnings.warn(
-                f"Maya name: {name!r} renamed to {base!r} "
-                "(Maya names allow letters, digits and _ and cannot start with a digit)",
-                MayaNameWarning,
-                stacklevel=3,
-            )
+        if base != name:
+            self.renamed.setdefault(name, base)
         return base
 
     def unique(self, name: str) -> str:
@@ -129,6 +128,19 @@ class Names:
     def take(self, name: str) -> str:
         """Clean then make unique: the node name to write for an IR name."""
         return self.unique(self.clean(name))
+
+    def report(self, where: str) -> None:
+        """One MayaNameWarning naming every rename (the first 8 spelled out)."""
+        if not self.renamed:
+            return
+        pairs = [f"{old!r} renamed to {new!r}" for old, new in self.renamed.items()]
+        more = f"; and {len(pairs) - 8} more" if len(pairs) > 8 else ""
+        warnings.warn(
+            f"{where}: {len(pairs)} name(s) {self.host} would reject were renamed "
+            f"(letters, digits and _ only, no leading digit): {'; '.join(pairs[:8])}{more}",
+            MayaNameWarning,
+            stacklevel=3,
+        )
 
 
 def is_valid_name(name: str) -> bool:
