@@ -41,7 +41,7 @@ def resume(out_dir, **options):
 
 
 def collect(out_dir):
-    from .collect import collect as _collect
+    from .framelist import collect as _collect
 
     return _collect(out_dir)
 

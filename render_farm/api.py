@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .collect import collect, read_timeline
 from .errors import FarmError
+from .framelist import collect, read_timeline
 from .framespec import parse_frames
 from .manifest import (
     FORMAT,

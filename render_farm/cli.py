@@ -62,7 +62,7 @@ def farm_cli(args) -> int:
         print(st.report())
         return 0 if st.complete else 1
     if args.action == "collect":
-        from .collect import collect
+        from .framelist import collect
 
         print(collect(args.frames))
         return 0

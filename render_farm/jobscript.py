@@ -20,7 +20,7 @@ def job_name(m: dict) -> str:
 
 
 def directive_safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.+-]", "_", text)[:64] or "galaxyreel"
+    return re.sub(r"[^A-Za-z0-9_.+:,=@-]", "_", text)[:64] or "galaxyreel"
 
 
 def python_line(m: dict, *args: str) -> str:

@@ -34,8 +34,9 @@ def pbs_script(out: Path, m: dict, opts: dict, indices: list[int], flavour: str 
         # PBS Pro's -J takes a range (with an optional :step), not a list: a retry of chunks
         # 3 and 8 submits -J 3-8 and the other chunks' tasks skip their verified frames.
         idx = sorted(indices)
+        # A single task is written i-(i+1):2 (PBS Pro wants start < end).
         lines.append(
-            f"#PBS -J {idx[0]}-{idx[-1]}" if len(idx) > 1 else f"#PBS -J {idx[0]}-{idx[0] + 1}"
+            f"#PBS -J {idx[0]}-{idx[-1]}" if len(idx) > 1 else f"#PBS -J {idx[0]}-{idx[0] + 1}:2"
         )
         res = f"select=1:ncpus={threads}" + (
             f":mem={directive_safe(opts['mem'])}" if opts.get("mem") else ""

@@ -203,7 +203,7 @@ def task_states(job: str) -> dict[int, str]:
 
 # --------------------------------------------------------------------- in-cluster steps --
 def collect_step(out: Path) -> int:
-    from .collect import collect
+    from .framelist import collect
 
     path = collect(out)
     print(f"collected {path}")
