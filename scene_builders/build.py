@@ -15,7 +15,7 @@ from .ir import Keys, Light, Scene, SceneError, Shot, Transform, check_scene
 from .look import SHOT_NAMES, Look
 from .runfile import Run
 from .shots import SHOTS, ShotSkipped
-from .shots.common import ATLAS, materials
+from .shots.common import ATLAS, SPHERE_ATLAS, materials
 
 
 def _shift(obj, offset: float):
@@ -53,7 +53,10 @@ def place(shot: Shot, first_frame: int) -> Shot:
 
 
 def lights() -> tuple[Light, ...]:
-    """Sharp suns (clean at 2-4 samples): a warm key, a cool fill, a rim from behind."""
+    """Two sharp suns (clean at 2-4 samples): a warm key and a cool rim from behind.
+
+    Fill comes from the materials' own emission: a third lamp costs render time and noise.
+    """
 
     def sun(name, rot, energy, color):
         return Light(
@@ -66,9 +69,8 @@ def lights() -> tuple[Light, ...]:
         )
 
     return (
-        sun("key_light", (50.0, 10.0, 30.0), 3.2, (1.0, 0.96, 0.9)),
-        sun("fill_light", (60.0, -15.0, -120.0), 0.9, (0.75, 0.82, 1.0)),
-        sun("rim_light", (-60.0, 0.0, 10.0), 1.4, (0.85, 0.9, 1.0)),
+        sun("key_light", (50.0, 10.0, 30.0), 3.0, (1.0, 0.96, 0.9)),
+        sun("rim_light", (-60.0, 0.0, 10.0), 1.2, (0.8, 0.87, 1.0)),
     )
 
 
@@ -97,12 +99,17 @@ def build_scene(run: Run, look: Look, shots: list[str] | None = None) -> tuple[S
         frame = shot.last_frame + 1
     if not placed:
         raise SceneError("no shot can be built from this run: " + "; ".join(skipped))
+    used = {getattr(i, "atlas", None) for s in placed for i in s.items}
+    used_materials = {getattr(i, "material", None) for s in placed for i in s.items}
     images = {}
-    if any(getattr(i, "atlas", None) == ATLAS for s in placed for i in s.items):
+    if ATLAS in used:
         images[ATLAS] = pack_atlas(run.catalog.thumbnails, name=ATLAS)
+    if SPHERE_ATLAS in used:
+        lifted = 64 + (np.asarray(run.catalog.thumbnails, np.uint16) * 191) // 255
+        images[SPHERE_ATLAS] = pack_atlas(lifted.astype(np.uint8), name=SPHERE_ATLAS)
     scene = Scene(
         shots=tuple(placed),
-        materials=materials(look),
+        materials={k: m for k, m in materials(look).items() if k in used_materials},
         images=images,
         lights=lights(),
         fps=look.fps,

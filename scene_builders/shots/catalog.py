@@ -50,7 +50,7 @@ def catalog_grid(run: Run, look: Look) -> Shot:
     behind = pos + np.array([0.0, 0.02, 0.0])
     items = [
         PointSet(
-            f"{name}.tiles",
+            f"{name}_tiles",
             positions=Keys.static(pos),
             colors=Keys.static(np.ones((n, 4))),
             material=c.M_TILE,
@@ -60,7 +60,7 @@ def catalog_grid(run: Run, look: Look) -> Shot:
             atlas=c.ATLAS,
         ),
         PointSet(
-            f"{name}.outlines",
+            f"{name}_outlines",
             positions=Keys.static(behind),
             colors=Keys.static(outline),
             material=c.M_OUTLINE,
@@ -73,7 +73,7 @@ def catalog_grid(run: Run, look: Look) -> Shot:
     left = -(cols - 1) / 2 * PITCH
     items += [
         c.label(
-            f"{name}.legend_elliptical",
+            f"{name}_legend_elliptical",
             "outlined yellow: classified elliptical",
             0.2,
             (left, -0.05, top),
@@ -81,7 +81,7 @@ def catalog_grid(run: Run, look: Look) -> Shot:
             align="left",
         ),
         c.label(
-            f"{name}.legend_spiral",
+            f"{name}_legend_spiral",
             "outlined blue: classified spiral",
             0.2,
             (-left, -0.05, top),
@@ -99,7 +99,7 @@ def catalog_grid(run: Run, look: Look) -> Shot:
         (0.45, (0.0, -0.55 * far, 0.1), (0.0, 0.0, 0.1)),
         (1.0, (0.0, -far, 0.15), (0.0, 0.0, 0.15)),
     ]
-    cam = c.camera_path(f"{name}.camera", frames, views, lens=35.0)
+    cam = c.camera_path(f"{name}_camera", frames, views, lens=35.0)
     acc = float((pred == np.asarray(run.catalog.labels)).mean())
     markers = ((1, f"{n} galaxies, {acc:.0%} classified correctly"),)
     return Shot(

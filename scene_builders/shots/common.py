@@ -14,6 +14,7 @@ from ..ir import Camera, Keys, Label, Material, Mesh, Transform, look_at_euler
 from ..look import Look
 
 ATLAS = "catalog_atlas"
+SPHERE_ATLAS = "sphere_atlas"  # the same tiles with lifted blacks, so tinted spheres read
 
 # Material names the shots use; ``materials(look)`` defines them all.
 M_FLOOR = "floor"
@@ -34,11 +35,13 @@ M_SPHERE = "sphere"  # atlas times per-point colour, lit
 def materials(look: Look) -> dict[str, Material]:
     c = look.color
     mats = [
-        Material(M_FLOOR, c("floor"), roughness=0.9),
+        Material(M_FLOOR, c("floor"), roughness=0.9, emission=0.4),
         Material(M_AXIS, c("axis"), roughness=0.6, emission=0.8),
         Material(M_TEXT, c("text"), roughness=0.6, emission=1.2),
         Material(M_STAGE, c("stage"), roughness=0.6, emission=1.5),
-        Material(M_SURFACE, (1.0, 1.0, 1.0, 1.0), roughness=0.45, use_vertex_color=True),
+        Material(
+            M_SURFACE, (1.0, 1.0, 1.0, 1.0), roughness=0.6, emission=0.3, use_vertex_color=True
+        ),
         Material(M_SPIRAL, c("spiral"), roughness=0.5, emission=1.0),
         Material(M_ELLIPTICAL, c("elliptical"), roughness=0.5, emission=1.0),
         Material(M_SPIRAL_TEXT, c("spiral"), roughness=0.6, emission=1.5),
@@ -46,7 +49,7 @@ def materials(look: Look) -> dict[str, Material]:
         Material(M_DOTS, (1.0, 1.0, 1.0, 1.0), roughness=0.4, emission=0.6),
         Material(M_OUTLINE, (1.0, 1.0, 1.0, 1.0), roughness=1.0, emission=1.6),
         Material(M_TILE, (1.0, 1.0, 1.0, 1.0), roughness=1.0, emission=1.0, texture=ATLAS),
-        Material(M_SPHERE, (1.0, 1.0, 1.0, 1.0), roughness=0.55, emission=0.45, texture=ATLAS),
+        Material(M_SPHERE, (1.0, 1.0, 1.0, 1.0), roughness=0.6, emission=0.5, texture=SPHERE_ATLAS),
     ]
     return {m.name: m for m in mats}
 

@@ -17,7 +17,7 @@ from .surfaces import _probe
 
 WIDTH = 8.0
 HEIGHT = 2.6
-LINE = 0.05
+LINE = 0.035
 
 
 def profile_window(run: Run, look: Look) -> tuple[int, int]:
@@ -86,7 +86,7 @@ def profile(run: Run, look: Look) -> Shot:
                 colors = np.tile(np.r_[col[:3] * 0.22, 1.0], (v1.shape[0], 1))
                 items.append(
                     Mesh(
-                        f"{name}.{kind}_area",
+                        f"{name}_{kind}_area",
                         v0,
                         faces,
                         c.M_SURFACE,
@@ -97,7 +97,7 @@ def profile(run: Run, look: Look) -> Shot:
             else:
                 items.append(
                     Mesh(
-                        f"{name}.{kind}_line",
+                        f"{name}_{kind}_line",
                         v0,
                         faces,
                         mat,
@@ -111,26 +111,26 @@ def profile(run: Run, look: Look) -> Shot:
     pos0[:, 2] = 0.0
     items.append(
         PointSet(
-            f"{name}.dots",
+            f"{name}_dots",
             positions=Keys(rise, np.stack([pos0, pos1]), "bezier"),
             colors=Keys.static(np.concatenate(dot_colors)),
             material=c.M_DOTS,
-            radius=0.045,
+            radius=0.03,
         )
     )
     w = WIDTH / 2
     items += [
-        c.box(f"{name}.baseline", (-w - 0.2, -0.03, -0.05), (w + 0.2, 0.03, -0.01), c.M_AXIS),
-        c.label(f"{name}.unit_first", f"unit {start}", 0.2, (-w, -0.1, -0.4), align="left"),
-        c.label(f"{name}.unit_last", f"unit {stop - 1}", 0.2, (w, -0.1, -0.4), align="right"),
+        c.box(f"{name}_baseline", (-w - 0.2, -0.03, -0.05), (w + 0.2, 0.03, -0.01), c.M_AXIS),
+        c.label(f"{name}_unit_first", f"unit {start}", 0.2, (-w, -0.1, -0.4), align="left"),
+        c.label(f"{name}_unit_last", f"unit {stop - 1}", 0.2, (w, -0.1, -0.4), align="right"),
         c.label(
-            f"{name}.caption",
+            f"{name}_caption",
             f"final iteration: {n} of {run.units} activations",
             0.22,
             (0.0, -0.1, -0.4),
         ),
         c.label(
-            f"{name}.legend_spiral",
+            f"{name}_legend_spiral",
             "spiral",
             0.3,
             (-w, -0.1, HEIGHT + 0.55),
@@ -138,7 +138,7 @@ def profile(run: Run, look: Look) -> Shot:
             align="left",
         ),
         c.label(
-            f"{name}.legend_elliptical",
+            f"{name}_legend_elliptical",
             "elliptical",
             0.3,
             (-w + 1.5, -0.1, HEIGHT + 0.55),
@@ -151,5 +151,5 @@ def profile(run: Run, look: Look) -> Shot:
         (0.55, (1.6, -3.8, 1.4), (1.6, 0.0, 1.1)),
         (1.0, (0.0, -9.8, 1.7), (0.0, 0.0, 1.2)),
     ]
-    cam = c.camera_path(f"{name}.camera", frames, views, lens=35.0)
+    cam = c.camera_path(f"{name}_camera", frames, views, lens=35.0)
     return Shot(name, "A close look at the final responses", 1, frames, cam, tuple(items))

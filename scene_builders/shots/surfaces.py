@@ -107,7 +107,7 @@ def _stage_items(prefix: str, run: Run, look: Look, land: np.ndarray):
         grow = c.appear(f_e)
         items.append(
             c.box(
-                f"{prefix}.stage{st}_bar",
+                f"{prefix}_stage{st}_bar",
                 (-WIDTH / 2 - 0.25, y_e - 0.018, -0.02),
                 (WIDTH / 2 + 0.05, y_e + 0.018, 0.02),
                 c.M_STAGE,
@@ -116,9 +116,9 @@ def _stage_items(prefix: str, run: Run, look: Look, land: np.ndarray):
         )
         items.append(
             c.label(
-                f"{prefix}.stage{st}_label",
+                f"{prefix}_stage{st}_label",
                 text,
-                0.17,
+                0.22,
                 (-WIDTH / 2 - 0.35, y_e, 0.05),
                 material=c.M_STAGE,
                 align="right",
@@ -133,18 +133,18 @@ def _frame_items(prefix: str, units: int) -> list:
     """Floor and axis titles shared by the three surface shots."""
     w, d = WIDTH / 2, DEPTH / 2
     return [
-        c.box(f"{prefix}.floor", (-w - 0.5, -d - 0.5, -0.06), (w + 0.5, d + 0.5, -0.03), c.M_FLOOR),
-        c.box(f"{prefix}.axis_units", (-w, -d - 0.28, -0.02), (w, -d - 0.25, 0.01), c.M_AXIS),
+        c.box(f"{prefix}_floor", (-w - 0.5, -d - 0.5, -0.06), (w + 0.5, d + 0.5, -0.03), c.M_FLOOR),
+        c.box(f"{prefix}_axis_units", (-w, -d - 0.28, -0.02), (w, -d - 0.25, 0.01), c.M_AXIS),
         c.label(
-            f"{prefix}.title_units",
+            f"{prefix}_title_units",
             f"{units} activations of the penultimate layer",
-            0.24,
-            (0.0, -d - 0.3, -0.38),
+            0.3,
+            (0.0, -d - 0.3, -0.45),
         ),
         c.label(
-            f"{prefix}.title_iterations",
+            f"{prefix}_title_iterations",
             "training iterations",
-            0.24,
+            0.3,
             (w + 0.3, 0.0, 0.05),
             rotation=(0.0, 0.0, np.pi / 2),
         ),
@@ -152,21 +152,21 @@ def _frame_items(prefix: str, units: int) -> list:
 
 
 _VIEWS = {
-    # (t, eye, target) waypoints: a slow, rising three-quarter view.
+    # (t, eye, target) waypoints: high enough to watch the rows pile up, drifting sideways.
     "spiral_surface": [
-        (0.0, (5.5, -10.5, 3.2), (0.0, -0.6, 0.2)),
-        (0.55, (7.5, -7.5, 4.4), (0.0, 0.0, 0.3)),
-        (1.0, (8.5, -4.0, 5.8), (-0.3, 0.6, 0.2)),
+        (0.0, (1.0, -8.0, 4.6), (0.0, -0.8, 0.1)),
+        (0.55, (3.5, -7.6, 4.6), (0.0, -0.2, 0.2)),
+        (1.0, (6.2, -5.6, 4.4), (0.0, 0.3, 0.2)),
     ],
     "elliptical_surface": [
-        (0.0, (9.0, -3.5, 5.5), (-0.3, 0.5, 0.2)),
-        (0.5, (7.0, -8.0, 4.5), (0.0, 0.0, 0.3)),
-        (1.0, (4.0, -10.5, 3.6), (0.0, -0.3, 0.3)),
+        (0.0, (5.6, -6.4, 5.2), (0.0, -0.6, 0.1)),
+        (0.55, (2.6, -7.8, 4.6), (0.0, -0.2, 0.2)),
+        (1.0, (0.4, -8.4, 3.6), (0.0, 0.2, 0.3)),
     ],
     "merged_surfaces": [
-        (0.0, (3.0, -11.0, 2.2), (0.0, 0.0, 0.4)),
-        (0.5, (8.0, -7.0, 2.6), (0.0, 0.0, 0.4)),
-        (1.0, (10.0, -1.5, 3.4), (0.0, 0.3, 0.3)),
+        (0.0, (2.0, -8.8, 2.6), (0.0, -0.3, 0.4)),
+        (0.5, (6.2, -6.2, 2.8), (0.0, 0.0, 0.4)),
+        (1.0, (8.2, -1.8, 3.3), (0.0, 0.3, 0.3)),
     ],
 }
 
@@ -181,11 +181,11 @@ def _shot(name: str, run: Run, look: Look, probes: list[tuple[str, int, str]]) -
     frames = look.frames(name)
     items, land = [], None
     for kind, probe, colour in probes:
-        mesh, land = surface_mesh(f"{name}.{kind}", run, look, probe, frames, look.color(colour))
+        mesh, land = surface_mesh(f"{name}_{kind}", run, look, probe, frames, look.color(colour))
         items.append(mesh)
     stage_items, markers = _stage_items(name, run, look, land)
     items += stage_items + _frame_items(name, run.units)
-    cam = c.camera_path(f"{name}.camera", frames, _VIEWS[name], lens=35.0)
+    cam = c.camera_path(f"{name}_camera", frames, _VIEWS[name], lens=35.0)
     return Shot(name, _TITLES[name], 1, frames, cam, tuple(items), tuple(markers))
 
 

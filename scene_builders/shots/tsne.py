@@ -43,7 +43,10 @@ def tsne(run: Run, look: Look) -> Shot:
     if run.projection is None:
         raise ShotSkipped("the run file has no t-SNE tracks (run `galaxyreel project` first)")
     frames = look.frames(name)
-    pos = np.asarray(run.projection.positions, np.float64) * SPAN
+    pos = np.asarray(run.projection.positions, np.float64)
+    # Fill the stage whatever the projection's own spread (robust to a few far outliers).
+    extent = float(np.percentile(np.abs(pos), 99.5)) or 1.0
+    pos = pos / extent * SPAN
     k, n = pos.shape[:2]
     arrive, leave = checkpoint_frames(k, frames, look.tsne_hold)
     key_frames, key_values = [], []
@@ -57,14 +60,14 @@ def tsne(run: Run, look: Look) -> Shot:
     switch = np.r_[1.0, (leave[:-1] + arrive[1:]) / 2]
     colors = Keys(switch, sphere_colors(run, look), "constant")
     spheres = PointSet(
-        f"{name}.spheres",
+        f"{name}_spheres",
         positions=positions,
         colors=colors,
         material=c.M_SPHERE,
         radius=look.sphere_radius,
         shape="sphere",
         tiles=np.arange(n, dtype=np.int64),
-        atlas=c.ATLAS,
+        atlas=c.SPHERE_ATLAS,
     )
     r, h = 8.6, 2.6
     angles = np.radians(np.linspace(-120.0, 20.0, 6))
@@ -72,7 +75,7 @@ def tsne(run: Run, look: Look) -> Shot:
         (t, (r * np.cos(a), r * np.sin(a), h - 0.8 * t), (0.0, 0.0, -0.1))
         for t, a in zip(np.linspace(0, 1, 6), angles, strict=True)
     ]
-    cam = c.camera_path(f"{name}.camera", frames, views, lens=35.0)
+    cam = c.camera_path(f"{name}_camera", frames, views, lens=35.0)
     acc = run.snapshots.accuracy(run.catalog.labels)
     steps = run.snapshots.step
     markers = tuple(

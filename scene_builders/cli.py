@@ -1,0 +1,100 @@
+"""``galaxyreel scene RUN.h5 --to blender|maya|usd|paraview|all --out DIR``.
+
+Reads the run, builds the scene once, writes ``DIR/timeline.json`` and hands the same Scene to
+each target's writer. Writers are imported lazily: a target whose writer (or host library) is
+missing fails with one clear line, the others still run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .ir import SceneError
+
+TARGETS = {
+    # target: (module, function, output name inside DIR)
+    "blender": ("scene_builders.blender", "write_blend", "scene.blend"),
+    "maya": ("scene_builders.maya_ascii", "write_ma", "scene.ma"),
+    "usd": ("scene_builders.usd", "write_usd", "scene.usda"),
+    "paraview": ("scene_builders.vtk_export", "write_vtk", "paraview"),
+}
+
+
+def parse_targets(text: str) -> list[str]:
+    names = [t.strip() for t in (text or "blender").split(",") if t.strip()]
+    if "all" in names:
+        return list(TARGETS)
+    bad = [t for t in names if t not in TARGETS]
+    if bad or not names:
+        raise SceneError(
+            f"unknown target(s) {', '.join(bad) or '(none)'}; use {', '.join(TARGETS)} or all"
+        )
+    return list(dict.fromkeys(names))
+
+
+def write_timeline(scene, path: Path) -> Path:
+    """``timeline.json`` (= ``scene.timeline()``), written to a temp name then renamed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".timeline.", suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(scene.timeline(), f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+    return path
+
+
+def _writer(target: str):
+    module, func, _ = TARGETS[target]
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            raise SceneError(
+                f"the {target} writer is not available in this build ({module})"
+            ) from exc
+        raise SceneError(
+            f"the {target} writer needs the Python package {exc.name!r}; install galaxyreel[all]"
+        ) from exc
+    return getattr(mod, func)
+
+
+def scene_cli(args) -> int:
+    from .build import build_scene
+    from .look import load_look
+    from .runfile import read_run
+
+    targets = parse_targets(getattr(args, "to", "blender"))
+    look = load_look(getattr(args, "look", None), getattr(args, "quality", "preview"))
+    shots = getattr(args, "shots", None)
+    shot_list = [s.strip() for s in shots.split(",") if s.strip()] if shots else None
+    run = read_run(args.run)
+    scene, skipped = build_scene(run, look, shot_list)
+    for reason in skipped:
+        print(f"galaxyreel scene: skipped shot {reason}", file=sys.stderr)
+    out = Path(args.out)
+    write_timeline(scene, out / "timeline.json")
+    print(
+        f"{out / 'timeline.json'}: {len(scene.shots)} shots, frames "
+        f"{scene.frame_start}-{scene.frame_end} at {scene.fps} fps"
+    )
+    failures = []
+    for target in targets:
+        name = TARGETS[target][2]
+        try:
+            written = _writer(target)(scene, out / name)
+        except Exception as exc:  # noqa: BLE001 - one target's failure must not hide the others'
+            if not getattr(type(exc), "user_facing", False) and len(targets) == 1:
+                raise
+            failures.append(f"{target}: {exc}")
+            print(f"galaxyreel scene: {target} failed: {exc}", file=sys.stderr)
+            continue
+        print(f"{written}: {target} scene written")
+    if failures:
+        raise SceneError("; ".join(failures))
+    return 0
