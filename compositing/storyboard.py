@@ -452,9 +452,11 @@ def load_storyboard(path: Path) -> Storyboard:
         "size",
         list,
         None,
-        check=lambda v: None
-        if len(v) == 2 and all(_is(x, int) and x >= 16 and x % 2 == 0 for x in v)
-        else "must be [width, height], even integers >= 16",
+        check=lambda v: (
+            None
+            if len(v) == 2 and all(_is(x, int) and x >= 16 and x % 2 == 0 for x in v)
+            else "must be [width, height], even integers >= 16"
+        ),
     )
     output = Output(
         size=(int(size[0]), int(size[1])) if size else None,
