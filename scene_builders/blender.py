@@ -57,7 +57,6 @@ from .ir import (
 )
 
 OUTPUT_PATH = "//frames/####"
-SHAPE_STEP = 10.0  # eval_time distance between consecutive absolute shape keys
 GN_NAME = "gr_points"
 _IPO = {"constant": 0, "linear": 1, "bezier": 2}
 _LABEL_CAP = 0.7  # Blender's built-in font: capital height / font size
@@ -171,18 +170,10 @@ def _shape_states(obj, states: np.ndarray, keys: Keys) -> None:
     key = obj.data.shape_keys
     key.use_relative = False
     key.eval_time = 0.0
-    animate(
-        key,
-        [
-            (
-                "eval_time",
-                0,
-                keys.frames,
-                np.arange(states.shape[0], dtype=np.float64) * SHAPE_STEP,
-                keys.interpolation,
-            )
-        ],
-    )
+    # Blender places absolute keys ~10 apart by summing float32 steps, so key 39 sits at
+    # 390.00x: key eval_time to the positions Blender actually holds, not to s * 10.
+    where = np.array([kb.frame for kb in key.key_blocks], np.float64)
+    animate(key, [("eval_time", 0, keys.frames, where, keys.interpolation)])
 
 
 # ----------------------------------------------------------------------------- materials

@@ -61,8 +61,8 @@ _DEFAULT_DURATIONS = {
 }
 
 _DEFAULT_QUALITY = {
-    "preview": {"resolution": (640, 360), "samples": 3, "denoise": False, "bounces": 0},
-    "final": {"resolution": (1920, 1080), "samples": 64, "denoise": True, "bounces": 4},
+    "preview": {"resolution": (640, 360), "samples": 3},
+    "final": {"resolution": (1920, 1080), "samples": 64},
 }
 
 
@@ -73,9 +73,7 @@ class Look:
     fps: int = 24
     quality: str = "preview"
     resolution: tuple[int, int] = (640, 360)
-    samples: int = 3
-    denoise: bool = False
-    bounces: int = 0
+    samples: int = 3  # the writer's preset adds the rest (denoiser, bounces) by quality
     colors: dict = field(default_factory=lambda: dict(_DEFAULT_COLORS))
     durations: dict = field(default_factory=lambda: dict(_DEFAULT_DURATIONS))
     surface_rows: int = 40  # at most this many iterations become surface rows
@@ -173,14 +171,8 @@ def _parse(data: dict, quality: str) -> dict:
                         if not (isinstance(v, list) and len(v) == 2):
                             raise ValueError(f"{where}: expected [width, height], got {v!r}")
                         qual[q][name] = tuple(_number(x, where, int, 16, 16384) for x in v)
-                    elif name in ("samples", "bounces"):
-                        qual[q][name] = _number(
-                            v, where, int, 0 if name == "bounces" else 1, 1 << 16
-                        )
-                    elif name == "denoise":
-                        if not isinstance(v, bool):
-                            raise ValueError(f"{where}: expected true or false, got {v!r}")
-                        qual[q][name] = v
+                    elif name == "samples":
+                        qual[q][name] = _number(v, where, int, 1, 1 << 16)
                     else:
                         raise ValueError(f"{where}: unknown setting")
         else:

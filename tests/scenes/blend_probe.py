@@ -29,13 +29,29 @@ def main(blend: str, request: str, out: str) -> int:
         frame = float(req["frame"])
         sc.frame_set(int(np.floor(frame)), subframe=frame - np.floor(frame))
         dg = bpy.context.evaluated_depsgraph_get()
-        obj = bpy.data.objects[req["object"]]
         what = req["what"]
+        obj = bpy.data.objects[req["object"]] if "object" in req else None
         if what == "visible":
-            results.append(not obj.hide_render)
+            results.append(not obj.evaluated_get(dg).hide_render)
             continue
         if what == "camera":
             results.append(sc.camera.name)
+            continue
+        if what == "scene":
+            results.append(
+                {
+                    "frame_start": sc.frame_start,
+                    "frame_end": sc.frame_end,
+                    "fps": sc.render.fps,
+                    "filepath": sc.render.filepath,
+                    "engine": sc.render.engine,
+                    "markers": sorted(
+                        [m.frame, m.name, m.camera.name] for m in sc.timeline_markers
+                    ),
+                    "objects": sorted(o.name for o in bpy.data.objects),
+                    "images": {i.name: bool(i.packed_file) for i in bpy.data.images},
+                }
+            )
             continue
         ev = obj.evaluated_get(dg)
         me = ev.to_mesh()
