@@ -2,8 +2,8 @@
 be long enough to pay for that load, and there must be enough chunks to keep every slot busy.
 
 Costs come from, best first: a probe render of one frame per shot (seconds), else uniform per
-frame. Chunks never straddle a shot boundary when the shots are known, so a shot that is slow
-to render gets chunks of fewer frames.
+frame. Chunks do not straddle a shot boundary when the shots are known (unless a shot is too
+short to fill half a chunk), so a shot that is slow to render gets chunks of fewer frames.
 """
 
 from __future__ import annotations
@@ -71,19 +71,28 @@ def make_chunks(
             last = s
         groups[-1].append(i)
     out: list[Chunk] = []
+
+    def emit(idx: list[int]) -> None:
+        out.append(Chunk(len(out), tuple(frames[i] for i in idx), sum(costs[i] for i in idx)))
+
     if chunk is not None:
         if chunk < 1:
             raise FarmError(f"chunk size must be >= 1 (got {chunk})")
-        for g in groups:
-            for a in range(0, len(g), chunk):
-                idx = g[a : a + chunk]
-                out.append(
-                    Chunk(len(out), tuple(frames[i] for i in idx), sum(costs[i] for i in idx))
-                )
+        for a in range(0, len(frames), chunk):
+            emit(list(range(a, min(a + chunk, len(frames)))))
         return out
     total = sum(costs)
     target = target_cost(total, slots, load)
+    # A shot too short to fill half a chunk rides with its neighbour: loading the .blend
+    # once per tiny shot would cost more than the shot.
+    merged: list[list[int]] = []
     for g in groups:
+        gcost = sum(costs[i] for i in g)
+        if merged and (gcost < target / 2 or sum(costs[i] for i in merged[-1]) < target / 2):
+            merged[-1] += g
+        else:
+            merged.append(list(g))
+    for g in merged:
         gcost = sum(costs[i] for i in g)
         n = min(len(g), max(1, round(gcost / target)))
         # Cut where the cumulative cost crosses k * gcost / n.
@@ -93,16 +102,12 @@ def make_chunks(
         for j, i in enumerate(g):
             cur.append(i)
             cum += costs[i]
-            remaining_frames = len(g) - j - 1
-            remaining_chunks = n - k
-            if k < n and (cum >= k * gcost / n - 1e-12 or remaining_frames == remaining_chunks):
-                out.append(
-                    Chunk(len(out), tuple(frames[i] for i in cur), sum(costs[i] for i in cur))
-                )
+            if k < n and (cum >= k * gcost / n - 1e-12 or len(g) - j - 1 == n - k):
+                emit(cur)
                 cur = []
                 k += 1
         if cur:
-            out.append(Chunk(len(out), tuple(frames[i] for i in cur), sum(costs[i] for i in cur)))
+            emit(cur)
     return out
 
 

@@ -121,3 +121,9 @@ def test_forced_chunk_size():
 def test_one_probe_per_shot_in_the_middle():
     assert probe_frames(list(range(1, 121)), SHOTS) == [31, 91]
     assert probe_frames([1, 2, 3], SHOTS) == [2]
+
+
+def test_short_shots_share_a_chunk():
+    shots = [{"name": f"s{i}", "first_frame": 2 * i + 1, "last_frame": 2 * i + 2} for i in range(6)]
+    chunks = make_chunks(list(range(1, 13)), slots=1, load=8.0, shots=shots)
+    assert [c.frames for c in chunks] == [tuple(range(1, 13))]  # one .blend load, not six
