@@ -135,11 +135,21 @@ class MaFile:
     def children(self, name: str) -> list:
         return [n for n in self.nodes.values() if n.parent == name]
 
+    def _index(self):
+        if getattr(self, "_n_indexed", -1) != len(self.connections):
+            self._by_dst, self._by_src = {}, {}
+            for s, d, _ in self.connections:
+                self._by_dst.setdefault(d, []).append(s)
+                self._by_src.setdefault(s, []).append(d)
+            self._n_indexed = len(self.connections)
+
     def sources(self, dst: str) -> list:
-        return [s for s, d, _ in self.connections if d == dst]
+        self._index()
+        return list(self._by_dst.get(dst, []))
 
     def destinations(self, src: str) -> list:
-        return [d for s, d, _ in self.connections if s == src]
+        self._index()
+        return list(self._by_src.get(src, []))
 
 
 def _arity(leaf_attr: str, kind: str | None) -> int:
@@ -418,6 +428,13 @@ class Curve:
 
 
 def curve(ma: MaFile, name: str) -> Curve:
+    cache = ma.__dict__.setdefault("_curves", {})
+    if name not in cache:
+        cache[name] = _curve(ma, name)
+    return cache[name]
+
+
+def _curve(ma: MaFile, name: str) -> Curve:
     node = ma.nodes[name]
     if not node.kind.startswith("animCurveT"):
         raise MaError(f"{name} is a {node.kind}, not an animCurve")
