@@ -155,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pr.add_argument("--perplexity", type=float, default=30.0)
     pr.add_argument("--seed", type=int, default=0)
+    pr.add_argument(
+        "--force",
+        action="store_true",
+        help="recompute even if the stored tracks match these settings and activations",
+    )
     pr.set_defaults(handler=_lazy("trainer.project_cli", "project_cli"))
 
     i = sub.add_parser(
