@@ -43,8 +43,13 @@ def render_cli(args) -> int:
         max_parallel=args.max_parallel,
         probe=args.probe,
     )
+    if args.dry_run:
+        print(f"{r.out_dir}: planned {r.chunks} chunks of {r.frames_total} frames; job scripts in "
+              f"{r.out_dir}/.farm/{args.backend if args.backend != 'torque' else 'pbs'}/, "
+              "submit them with the commands above")  # fmt: skip
+        return 0
     print(_summary(r))
-    if args.dry_run or args.detach:
+    if args.detach:
         return 0
     if not r.complete:
         raise FarmError(
@@ -60,6 +65,9 @@ def farm_cli(args) -> int:
 
         st = farm_status(args.frames)
         print(st.report())
+        queue = _queue_line(args.frames)
+        if queue:
+            print(queue)
         return 0 if st.complete else 1
     if args.action == "collect":
         from .framelist import collect
@@ -80,3 +88,26 @@ def farm_cli(args) -> int:
         print("some frames are still missing; see `galaxyreel farm status`", file=sys.stderr)
         return 1
     return 0
+
+
+def _queue_line(out) -> str | None:
+    """For a Slurm folder: the latest round's jobs still in the queue, by state."""
+    import shutil
+
+    from .manifest import load_manifest
+
+    subs = load_manifest(out).get("submissions") or []
+    if not subs or subs[-1].get("backend") != "slurm" or not shutil.which("squeue"):
+        return None
+    from .slurm import queue_states
+
+    sub = subs[-1]
+    mine = [sub.get(k) for k in ("job", "collect_job", "retry_job") if sub.get(k)]
+    states = queue_states(mine)
+    if not states:
+        return f"  slurm: round {sub.get('round', 0)} (jobs {', '.join(mine)}) has left the queue"
+    counts: dict[str, int] = {}
+    for st in states.values():
+        counts[st] = counts.get(st, 0) + 1
+    shown = ", ".join(f"{n} {st.lower()}" for st, n in sorted(counts.items()))
+    return f"  slurm: round {sub.get('round', 0)}, jobs {', '.join(mine)}: {shown}"

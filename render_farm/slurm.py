@@ -158,6 +158,18 @@ def queued() -> set[str]:
     return ids
 
 
+def queue_states(job_ids) -> dict[str, str]:
+    """Queue entry (``123_4``, ``124``) -> state, for entries belonging to ``job_ids``."""
+    p = subprocess.run(["squeue", "-h", "-o", "%F %i %T"], capture_output=True, text=True)
+    wanted = {str(j) for j in job_ids}
+    out: dict[str, str] = {}
+    for line in p.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] in wanted:
+            out[parts[1]] = parts[2]
+    return out
+
+
 def follow(out: Path, *, todo_frames: int = 0, progress: bool = True, timeout: float | None = None):
     """Poll until the latest round's jobs have left the queue and no newer round appeared."""
     from tqdm import tqdm

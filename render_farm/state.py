@@ -72,10 +72,13 @@ def farm_status(
     done, missing, running, live, incomplete = [], [], [], [], []
     corrupt: dict[int, str] = {}
     times: list[float] = []
+    loads: list[float] = []
     for c in chunks_of(m):
         attempts = read_attempts(out, c.index)
         for a in attempts:
             times += [float(t) for t in a.get("frames", {}).values()]
+            if a.get("load_s"):
+                loads.append(float(a["load_s"]))
         is_live = not assume_dead and any(attempt_live(a, now) for a in attempts)
         pending = False
         for f in c.frames:
@@ -96,7 +99,13 @@ def farm_status(
             incomplete.append(c.index)
     frame_s = sum(times) / len(times) if times else None
     left = len(missing) + len(running)
-    eta = frame_s * left / max(1, len(live)) if frame_s is not None else None
+    # frames left at the measured pace, plus one .blend load per chunk not started yet
+    load_s = sum(loads) / len(loads) if loads else 0.0
+    eta = (
+        (frame_s * left + load_s * len(incomplete)) / max(1, len(live))
+        if frame_s is not None
+        else None
+    )
     return FarmStatus(
         out=out,
         total=len(done) + len(missing) + len(running),
