@@ -99,8 +99,8 @@ def parse_srt(text: str) -> list[Cue]:
         if not m:
             continue
         g = [int(x) for x in m.groups()]
-        start = g[0] * 3600 + g[1] * 60 + g[2] + g[3] / 1000
-        end = g[4] * 3600 + g[5] * 60 + g[6] + g[7] / 1000
+        start = (g[0] * 3_600_000 + g[1] * 60_000 + g[2] * 1000 + g[3]) / 1000
+        end = (g[4] * 3_600_000 + g[5] * 60_000 + g[6] * 1000 + g[7]) / 1000
         idx = next(i for i, r in enumerate(rows) if "-->" in r)
         out.append(Cue(start, end, "\n".join(rows[idx + 1 :]).strip()))
     return out

@@ -116,7 +116,10 @@ def _read_json(path: Path) -> dict:
 def _shot_table(path: Path, data: dict) -> list[dict]:
     shots = data.get("shots")
     if not isinstance(shots, list) or not shots:
-        raise StoryboardError(f'{path}: no "shots" list')
+        raise StoryboardError(
+            f'{path}: no "shots" list (collect the farm with timeline.json beside the .blend, '
+            "or pass --timeline FILE)"
+        )
     out = []
     for i, s in enumerate(shots):
         try:

@@ -152,7 +152,7 @@ def loudness(x: np.ndarray, rate: int) -> float:
 
 
 def normalise(
-    x: np.ndarray, rate: int, target: float, ceiling_db: float, rounds: int = 4
+    x: np.ndarray, rate: int, target: float, ceiling_db: float, rounds: int = 8
 ) -> tuple[np.ndarray, float, float]:
     """Gain to ``target`` LUFS with true peaks under ``ceiling_db``; returns (audio, LUFS, dBTP).
 
@@ -165,13 +165,19 @@ def normalise(
     peak = oversampled_peak(x)
     gain_db = target - measured
     y = x
+    tried: list[tuple[float, float]] = []  # (gain dB, loudness): secant steps once limiting
     for _ in range(rounds):
         gain = np.float32(10 ** (gain_db / 20))
         y = x * (gain * limiter_gain(peak * gain, rate, ceiling_db))[:, None]
         got = loudness(y, rate)
         if abs(got - target) < 0.05:
             break
-        gain_db += target - got
+        tried.append((gain_db, got))
+        slope = 1.0
+        if len(tried) > 1:
+            (g0, l0), (g1, l1) = tried[-2], tried[-1]
+            slope = min(1.0, max(0.1, (l1 - l0) / (g1 - g0))) if g1 != g0 else 1.0
+        gain_db += (target - got) / slope
     # the limiter's gain ramps leave inter-sample residue far under 0.1 dB; trim it anyway
     tp = true_peak_db(y)
     if tp > ceiling_db:

@@ -358,7 +358,7 @@ _DEFAULT_STYLES = {
     "subtitle": dict(font="DejaVu Sans", size=42, color="#c8d2e6", align="center"),
     "card_text": dict(font="DejaVu Sans", size=32, color="#9aa6bd", align="center"),
     "annotation": dict(font="DejaVu Sans", size=36, box="#050a14b4", padding=14),
-    "caption": dict(font="DejaVu Sans", size=42, stroke=2.5, align="center"),
+    "caption": dict(font="DejaVu Sans", size=52, stroke=3, align="center"),
 }
 _STYLE_KEYS = ("font", "size", "color", "box", "padding", "stroke", "stroke_color", "align")
 

@@ -107,7 +107,7 @@ def test_an_interrupted_encode_leaves_no_file_at_the_output(write_storyboard, tm
     frames = make_frames(tmp_path / "frames", frames_per_shot=2, shots=("tsne",))
     text = storyboard_text()
     text = text[: text.index("[[segment]]")] + (
-        '[[segment]]\ntitle = "A long card"\nduration = 120\n'
+        '[[segment]]\ntitle = "A long card"\nduration = 30\n'
     )
     text = text.replace("size = [160, 90]", "size = [1280, 720]").replace("veryfast", "veryslow")
     sb = write_storyboard(text)
