@@ -129,3 +129,36 @@ def test_qsub_collect_waits_for_the_whole_array():
     assert torque[2] == "depend=afterokarray:77[].torque"
     _, bare = qsub_commands(OUT, "1234.server")
     assert bare[2] == "depend=afterok:1234[]"
+
+
+def test_render_farm_imports_without_blender():
+    code = (
+        "import sys, render_farm, render_farm.api, render_farm.cli, render_farm.worker, "
+        "render_farm.slurm, render_farm.pbs, render_farm.state, render_farm.framelist\n"
+        "print(sorted(m for m in ('bpy', 'numpy', 'tensorflow') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_maya_plan_comes_from_the_timeline_and_needs_no_blender(tmp_path, capsys):
+    import json
+
+    import render_farm
+
+    scene = tmp_path / "maya scene" / "film.ma"
+    scene.parent.mkdir()
+    scene.write_text("//Maya ASCII 2024 scene\n")
+    (scene.parent / "timeline.json").write_text(json.dumps({
+        "fps": 24, "frame_start": 1, "frame_end": 6, "resolution": [64, 36],
+        "shots": [{"name": "a", "title": "A", "first_frame": 1, "last_frame": 6}],
+    }))  # fmt: skip
+    out = tmp_path / "frames"
+    render_farm.render(scene, out, renderer="maya", backend="slurm", dry_run=True, progress=False)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["renderer"] == "maya" and m["frames"] == [1, 2, 3, 4, 5, 6]
+    assert m["resolution"] == [64, 36]
+    lone = tmp_path / "lone.ma"  # no timeline beside it, no --resolution
+    lone.write_text("//Maya ASCII 2024 scene\n")
+    with pytest.raises(render_farm.FarmError, match="--resolution"):
+        render_farm.render(lone, tmp_path / "o2", renderer="maya", backend="slurm", dry_run=True)
