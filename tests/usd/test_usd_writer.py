@@ -30,7 +30,7 @@ def test_usdc_is_binary_and_valid(tmp_path, scene):
     path = write_usd(scene, tmp_path / "scene.usdc")
     assert path.read_bytes()[:8] == b"PXR-USDC"
     assert validate(path) == []
-    assert (tmp_path / "catalog.png").exists() is False and (tmp_path / "atlas.png").exists()
+    assert (tmp_path / "atlas.png").exists()
 
 
 def test_stage_metadata_units_time_and_shots(usda, scene):
