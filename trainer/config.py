@@ -38,6 +38,7 @@ DEFAULTS: dict = {
     "weights": None,  # local file for the backbone (no internet on cluster nodes)
     "width": 24,  # small CNN: filters of its first block (doubles per block)
     "blocks": 3,  # small CNN: conv blocks
+    "stem_stride": 2,  # small CNN: stride of the first conv (2: 4x cheaper at 64 px)
     "image_size": 64,
     "scale": "unit",  # unit: [0, 1]; symmetric: [-1, 1] (Xception's own preprocessing)
     "units": 1024,  # penultimate layer (and the dense layer before it)
@@ -46,6 +47,8 @@ DEFAULTS: dict = {
     # optimisation
     "batch_size": 64,
     "learning_rate": 1e-3,
+    "lr_schedule": "cosine",  # cosine (to 5% at the end) | constant
+    "warmup_steps": 10,  # linear warm-up after each unfreeze
     "epochs": 8,
     # small CNN: 1 input layer + 7 per block, so freeze 15 leaves the last of 3 blocks training
     "stages": [
@@ -62,7 +65,7 @@ DEFAULTS: dict = {
 }
 
 PRESETS: dict[str, dict] = {
-    "demo": {"preset": "demo"},
+    "demo": {"preset": "demo", "epochs": 10},
     "tiny": {
         "preset": "tiny",
         "n_images": 480,
@@ -73,7 +76,8 @@ PRESETS: dict[str, dict] = {
         "units": 64,
         "batch_size": 32,
         "epochs": 4,
-        "learning_rate": 2e-3,
+        "learning_rate": 3e-3,
+        "warmup_steps": 2,
     },
     "paper": {
         "preset": "paper",
@@ -82,6 +86,8 @@ PRESETS: dict[str, dict] = {
         "scale": "symmetric",
         "batch_size": 16,
         "learning_rate": 1e-4,
+        "lr_schedule": "constant",
+        "warmup_steps": 0,
         "dropout": 0.7,
         "epochs": 15,
         "stages": [
@@ -112,6 +118,8 @@ def _validate(cfg: dict, where) -> dict:
         bad("backbone", "must be small or xception")
     if cfg["scale"] not in ("unit", "symmetric"):
         bad("scale", "must be unit ([0,1]) or symmetric ([-1,1])")
+    if cfg["lr_schedule"] not in ("cosine", "constant"):
+        bad("lr_schedule", "must be cosine or constant")
     if cfg["distribute"] not in ("none", "multi_worker"):
         bad("distribute", "must be none or multi_worker")
     for key in ("image_size", "batch_size", "epochs", "units", "checkpoints", "record_every"):

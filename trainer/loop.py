@@ -40,6 +40,18 @@ def stage_at(starts: list[int], step: int) -> int:
     return max(i for i, s in enumerate(starts) if s <= step)
 
 
+def learning_rate_at(cfg: dict, step: int, stage_start: int, total: int) -> float:
+    """Cosine decay over the run (down to 5%), with a short linear warm-up after each unfreeze:
+    a fresh Adam at full rate on a newly unfrozen backbone wrecks what the head learnt."""
+    lr = float(cfg["learning_rate"])
+    if cfg["lr_schedule"] == "cosine":
+        lr *= 0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(step, total) / max(total, 1)))
+    warm = int(cfg["warmup_steps"])
+    if warm > 0:
+        lr *= min(1.0, (step - stage_start + 1) / warm)
+    return lr
+
+
 def make_optimizer(cfg: dict):
     import keras
 
@@ -169,6 +181,7 @@ def train(
     elif cfg.get("weights") is None:
         calibrate_batchnorm(model, train_set.images[:256])
     rec_model = recording_model(model)
+    pretrained = cfg.get("weights") is not None
 
     state_dir = out_dir / "state"
     prog = Progress(config=cfg)
@@ -194,7 +207,9 @@ def train(
                 **{k: saved[k] for k in ("epoch", "step", "stage", "history", "events")}, config=cfg
             )
             writer.truncate(prog.step)
-            desc = set_stage(model, cfg["stages"][prog.stage]["freeze"])
+            desc = set_stage(
+                model, cfg["stages"][prog.stage]["freeze"], freeze_batchnorm=pretrained
+            )
             optimizer = make_optimizer(cfg)
             step_fn = make_step(model, rec_model, optimizer, probes.images, cfg)
             restore(state_dir, saved, model, optimizer)
@@ -222,11 +237,14 @@ def train(
                 gstep = epoch * spe + b
                 st = stage_at(starts, gstep)
                 if st != prog.stage:
-                    desc = set_stage(model, cfg["stages"][st]["freeze"])
+                    desc = set_stage(
+                        model, cfg["stages"][st]["freeze"], freeze_batchnorm=pretrained
+                    )
                     optimizer = make_optimizer(cfg)
                     step_fn = make_step(model, rec_model, optimizer, probes.images, cfg)
                     prog.stage = st
                     prog.events.append([gstep, gstep / spe, st, desc])
+                optimizer.learning_rate = learning_rate_at(cfg, gstep, starts[st], total)
                 idx = np.sort(order[b * bsz : (b + 1) * bsz])
                 loss, acc, acts = step_fn(
                     train_set.images[idx], y_train[idx], tf.constant(gstep, tf.int64)

@@ -39,7 +39,10 @@ def _small_backbone(cfg: dict):
     x = inp
     for b in range(cfg["blocks"]):
         f = width * 2**b
-        x = layers.Conv2D(f, 3, padding="same", use_bias=False, name=f"block{b + 1}_conv1")(x)
+        stride = cfg["stem_stride"] if b == 0 else 1
+        x = layers.Conv2D(
+            f, 3, strides=stride, padding="same", use_bias=False, name=f"block{b + 1}_conv1"
+        )(x)
         x = layers.BatchNormalization(momentum=mom, name=f"block{b + 1}_bn1")(x)
         x = layers.Activation("relu", name=f"block{b + 1}_relu1")(x)
         x = layers.SeparableConv2D(
@@ -128,22 +131,30 @@ def backbone_layers(model) -> list:
     return model.get_layer(BACKBONE).layers
 
 
-def set_stage(model, freeze) -> str:
+def set_stage(model, freeze, *, freeze_batchnorm: bool = False) -> str:
     """Freeze backbone layers ``0..freeze-1`` (``"all"``: the whole backbone); return a
-    description. The caller must rebuild its training step and optimizer afterwards."""
-    layers = [layer for layer in backbone_layers(model) if layer.weights]
+    description. The caller must rebuild its training step and optimizer afterwards.
+
+    ``freeze_batchnorm`` (pretrained weights) keeps every BatchNorm layer non-trainable, which
+    in Keras 3 also runs it in inference mode. Measured: calling the backbone with
+    ``training=False`` at construction does NOT stop its moving statistics from updating in a
+    custom step under Keras 3.15; only ``trainable = False`` on the layer does."""
+    import keras
+
     backbone = model.get_layer(BACKBONE)
     all_layers = backbone.layers
+    weighted = [layer for layer in all_layers if layer.weights]
     n = len(all_layers) if freeze == "all" else int(freeze)
     backbone.trainable = True
     for i, layer in enumerate(all_layers):
-        layer.trainable = i >= n
-    trainable = sum(1 for layer in layers if layer.trainable)
+        is_bn = isinstance(layer, keras.layers.BatchNormalization)
+        layer.trainable = i >= n and not (freeze_batchnorm and is_bn)
+    trainable = sum(1 for layer in weighted if layer.trainable)
     if freeze == "all" or n >= len(all_layers):
         return "train the head; backbone frozen"
     if n == 0:
-        return f"unfreeze the whole backbone ({len(layers)} weighted layers)"
-    return f"freeze backbone layers 0-{n - 1}; {trainable} of {len(layers)} weighted layers train"
+        return f"unfreeze the whole backbone ({trainable} of {len(weighted)} weighted layers train)"
+    return f"freeze backbone layers 0-{n - 1}; {trainable} of {len(weighted)} weighted layers train"
 
 
 def calibrate_batchnorm(model, images) -> None:

@@ -1,5 +1,9 @@
 """Resume state: model weights, optimizer variables and progress, saved at each epoch end.
 
+All of ``model.variables`` are saved (not ``save_weights``): they include the dropout layers'
+seed-generator state, without which a resumed run draws different dropout masks than the
+uninterrupted run would have.
+
 ``state.json`` is written last and names the weight files it goes with, so a run killed while
 saving leaves the previous epoch's state intact (every file goes to a temp name, then rename).
 """
@@ -20,9 +24,10 @@ def _replace(tmp: Path, final: Path) -> None:
 def save_state(state_dir: Path, model, optimizer, progress: dict) -> None:
     state_dir.mkdir(parents=True, exist_ok=True)
     tag = f"epoch-{progress['epoch']:04d}"
-    weights = state_dir / f"{tag}.weights.h5"
-    tmp = state_dir / f".tmp-{tag}.weights.h5"
-    model.save_weights(tmp)
+    weights = state_dir / f"{tag}.model.npz"
+    tmp = state_dir / f".tmp-{tag}.model.npz"
+    with open(tmp, "wb") as fh:
+        np.savez(fh, *[np.asarray(v.numpy()) for v in model.variables])
     _replace(tmp, weights)
     opt = state_dir / f"{tag}.optimizer.npz"
     tmp = state_dir / f".tmp-{tag}.optimizer.npz"
@@ -47,12 +52,18 @@ def load_progress(state_dir: Path) -> dict | None:
 
 def restore(state_dir: Path, progress: dict, model, optimizer) -> None:
     """Load the weights, then the optimizer's variables (the optimizer must be built)."""
-    model.load_weights(state_dir / progress["weights"])
-    with np.load(state_dir / progress["optimizer"], allow_pickle=False) as z:
+    _assign(state_dir / progress["weights"], model.variables)
+    _assign(state_dir / progress["optimizer"], optimizer.variables)
+
+
+def _assign(path: Path, variables) -> None:
+    from .errors import TrainerError
+
+    with np.load(path, allow_pickle=False) as z:
         values = [z[f"arr_{i}"] for i in range(len(z.files))]
-    if len(values) != len(optimizer.variables):
-        raise ValueError(
-            f"saved optimizer has {len(values)} variables, the rebuilt one {len(optimizer.variables)}"
-        )
-    for var, value in zip(optimizer.variables, values, strict=True):
+    if len(values) != len(variables) or any(
+        tuple(v.shape) != a.shape for v, a in zip(variables, values, strict=False)
+    ):
+        raise TrainerError(path, "does not match the model being resumed (architecture changed?)")
+    for var, value in zip(variables, values, strict=True):
         var.assign(value)

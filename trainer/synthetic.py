@@ -49,7 +49,7 @@ def _chunk(rng: np.random.Generator, labels: np.ndarray, size: int, difficulty: 
     small = rng.uniform(0, 1, b) < 0.3 * d
 
     # Geometry: half-size 1.0 = half the image.
-    scale = f32(np.where(small, u(0.45, 0.7), u(0.85, 1.15)))
+    scale = f32(np.where(small, u(0.55, 0.75), u(0.85, 1.15)))
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
     xx = (xx - (size - 1) / 2) / (size / 2)
     yy = (yy - (size - 1) / 2) / (size / 2)
@@ -121,7 +121,7 @@ def _chunk(rng: np.random.Generator, labels: np.ndarray, size: int, difficulty: 
 
     # PSF (per-image sigma, in pixels): a separable Gaussian applied as two batched matrix
     # products, ~20x faster than an FFT on these sizes.
-    sigma = u(0.6, 1.4) * f32(np.where(small, 1.4, 1.0))
+    sigma = u(0.6, 1.4) * f32(np.where(small, 1.2, 1.0))
     pix = np.arange(size, dtype=np.float32)
     kern = np.exp(-0.5 * ((pix[None, :, None] - pix[None, None, :]) / col(sigma)) ** 2)
     kern /= kern.sum(axis=2, keepdims=True)
@@ -130,7 +130,7 @@ def _chunk(rng: np.random.Generator, labels: np.ndarray, size: int, difficulty: 
     img = img.reshape(b, size, size, 3).transpose(0, 2, 1, 3)
 
     # Photons: peak counts, shot + read noise, then an asinh stretch.
-    peak = u(150, 600) * f32(np.where(small, 0.35, 1.0))
+    peak = u(150, 600) * f32(np.where(small, 0.5, 1.0))
     counts = img * col(peak)[..., None]
     read = u(2.0, 5.0) * (1 + d)
     noise = rng.standard_normal(counts.shape).astype(np.float32)

@@ -9,13 +9,18 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def micro_config(**overrides):
-    """Smaller than the ``tiny`` preset: for tests that train more than once."""
+def _micro_config(**overrides):
     from trainer import load_config
 
     base = dict(n_images=320, catalog_size=100, units=32, epochs=3, batch_size=32, width=8)
     base.update(overrides)
     return load_config("tiny", **base)
+
+
+@pytest.fixture(scope="session")
+def micro_config():
+    """Smaller than the ``tiny`` preset, for tests that train more than once: a config maker."""
+    return _micro_config
 
 
 @pytest.fixture(scope="session")
@@ -33,4 +38,4 @@ def micro_run(tmp_path_factory):
     import trainer
 
     out = tmp_path_factory.mktemp("micro_run")
-    return trainer.train(micro_config(), out, progress=False)
+    return trainer.train(_micro_config(), out, progress=False)
