@@ -6,6 +6,7 @@ ParaView bundles its own VTK, which must not meet the venv's ``vtk`` wheel in on
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -22,31 +23,76 @@ def script_path() -> Path:
 
 
 def pvpython_command(pvd: Path, *script_args: str, pvpython: str | None = None) -> list[str]:
-    """argv that runs the script off-screen; wraps it in ``xvfb-run`` when there is no display.
-
-    Debian's ParaView is a GLX build: ``--force-offscreen-rendering`` still needs an X server,
-    so without ``$DISPLAY`` a throwaway Xvfb is started by ``xvfb-run -a``.
-    """
+    """argv that runs the script with off-screen rendering (needs ``$DISPLAY``; see
+    :func:`run_pvpython`, which provides one)."""
     exe = pvpython or shutil.which("pvpython")
     if exe is None:
         raise SceneError("pvpython is not installed (Debian: apt-get install python3-paraview)")
-    argv = [exe, "--force-offscreen-rendering", str(script_path()), str(pvd), *script_args]
-    if not os.environ.get("DISPLAY"):
-        xvfb = shutil.which("xvfb-run")
-        if xvfb is None:
-            raise SceneError("no $DISPLAY and no xvfb-run: install xvfb to run pvpython headless")
-        argv = [xvfb, "-a", "-s", "-screen 0 1280x1024x24", *argv]
-    return argv
+    return [exe, "--force-offscreen-rendering", str(script_path()), str(pvd), *script_args]
+
+
+@contextlib.contextmanager
+def x_display():
+    """Yield an X display: ``$DISPLAY`` if set, else a private Xvfb stopped on exit.
+
+    Debian's ParaView is a GLX build: ``--force-offscreen-rendering`` still opens an X
+    connection. Xvfb is started with ``-displayfd``, so it picks a free display and says so
+    only once it accepts connections, and with ``-noreset``: pvpython opens and closes a first
+    X connection, and an X server resets when its last client leaves, so the next connection
+    raced the reset ("bad X server connection", about one run in five under load).
+    """
+    if os.environ.get("DISPLAY"):
+        yield os.environ["DISPLAY"]
+        return
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        raise SceneError("no $DISPLAY and no Xvfb: apt-get install xvfb to run pvpython headless")
+    read, write = os.pipe()
+    proc = subprocess.Popen(
+        [
+            xvfb,
+            "-displayfd",
+            str(write),
+            "-screen",
+            "0",
+            "1280x1024x24",
+            "-nolisten",
+            "tcp",
+            "-noreset",
+        ],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    try:
+        with os.fdopen(read) as pipe:
+            number = pipe.readline().strip()
+        if not number.isdigit():
+            raise SceneError(f"Xvfb did not start (exit {proc.poll()})")
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def run_pvpython(pvd: Path, *script_args: str, timeout: float = 300) -> str:
-    """Run the script; return its stdout. A failure raises :class:`SceneError` with its stderr."""
+    """Run the script headless; return its stdout. A failure raises :class:`SceneError`."""
     argv = pvpython_command(pvd, *script_args)
-    try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise SceneError(f"{pvd}: pvpython did not finish within {timeout:.0f} s") from exc
+    with x_display() as display:
+        env = dict(os.environ, DISPLAY=display)
+        try:
+            proc = subprocess.run(
+                argv, capture_output=True, text=True, timeout=timeout, check=False, env=env
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise SceneError(f"{pvd}: pvpython did not finish within {timeout:.0f} s") from exc
     if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
+        lines = [x for x in proc.stderr.splitlines() if "ERR|" in x or "Error" in x]
+        tail = "; ".join((lines or proc.stderr.strip().splitlines())[-3:])
         raise SceneError(f"{pvd}: pvpython failed (exit {proc.returncode}): {tail}")
     return proc.stdout

@@ -53,7 +53,13 @@ def parse(argv):
     p.add_argument("--screenshot", help="save one frame to this PNG")
     p.add_argument("--animation", help="save every time step, e.g. frames/tsne.png")
     p.add_argument("--state", help="save a ParaView state file (.pvsm) for the GUI")
-    p.add_argument("--time", type=float, help="training step to show (default: the last)")
+    p.add_argument(
+        "--time",
+        type=float,
+        nargs="+",
+        help="training step(s) to show (default: the last); with several, --screenshot "
+        "X.png writes X.0.png, X.1.png, ...",
+    )
     p.add_argument("--size", default="1280x720", help="image size WxH (default 1280x720)")
     p.add_argument("--layer", choices=("tsne", "surfaces", "both"), default="tsne")
     p.add_argument("--radius", type=float, default=0.025, help="sphere radius (box is [-1, 1]^3)")
@@ -155,9 +161,7 @@ def main(argv=None):
     scene = GetAnimationScene()
     scene.UpdateAnimationUsingDataTimeSteps()
     times = list(scene.TimeKeeper.TimestepValues) or [0.0]
-    t = times[-1] if args.time is None else args.time
-    scene.AnimationTime = t
-    view.ViewTime = t
+    wanted = [times[-1]] if not args.time else args.time
 
     view.CameraFocalPoint = [
         0.0,
@@ -167,16 +171,27 @@ def main(argv=None):
     view.CameraPosition = [2.8, -3.5, 2.1] if args.layer != "surfaces" else [0.3, -3.6, 2.4]
     view.CameraViewUp = [0.0, 0.0, 1.0]
     view.CameraViewAngle = 30.0
-    Render(view)
 
-    if args.screenshot:
-        SaveScreenshot(args.screenshot, view, ImageResolution=[width, height])
+    shots = []
+    for i, t in enumerate(wanted):
+        scene.AnimationTime = t
+        view.ViewTime = t
+        Render(view)
+        if args.screenshot:
+            path = args.screenshot
+            if len(wanted) > 1:
+                stem, ext = os.path.splitext(path)
+                path = f"{stem}.{i}{ext}"
+            SaveScreenshot(path, view, ImageResolution=[width, height])
+            shots.append(path)
+
     if args.animation:
         SaveAnimation(args.animation, view, ImageResolution=[width, height])
     if args.state:
         SaveState(args.state)
     info = {
-        "time": t,
+        "times": wanted,
+        "screenshots": shots,
         "timesteps": len(times),
         "layers": sorted(shown),
         "raytraced": raytraced,

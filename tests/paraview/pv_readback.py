@@ -65,3 +65,15 @@ def read_vtk(path: Path) -> dict:
         out["verts"] = ds.GetNumberOfVerts()
         out["polys"] = ds.GetNumberOfPolys()
     return out
+
+
+def require(available: bool, what: str) -> None:
+    """The root conftest's rule (fail in CI, skip on a laptop), loaded by path: every test
+    folder has a ``conftest`` module, so ``from conftest import require`` is ambiguous."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1] / "conftest.py"
+    spec = importlib.util.spec_from_file_location("_galaxyreel_root_conftest", root)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.require(available, what)
