@@ -76,20 +76,25 @@ def _paeth(img: np.ndarray) -> np.ndarray:
 def png_bytes(rgb: np.ndarray) -> bytes:
     """Encode an (H, W, 3) uint8 image as PNG.
 
-    Both filter 0 (none) and filter 4 (Paeth) are tried on the whole image and the smaller
-    kept: Paeth wins on smooth galaxies, but on noisy thumbnails (synthetic or real sky noise)
-    no filter compresses ~25% better, measured on a 1000-thumbnail atlas.
+    Filter 0 (none) or filter 4 (Paeth), whichever compresses a strip of the image better:
+    Paeth wins on smooth galaxies, but on noisy thumbnails (synthetic or real sky noise) no
+    filter compresses ~25% better, measured on a 1000-thumbnail atlas. Trying the strip rather
+    than the whole image halves the encode time (zlib is most of it).
     """
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     h, w, _ = rgb.shape
-    best = None
-    for kind, body in ((0, rgb), (4, _paeth(rgb))):
-        rows = np.empty((h, 1 + w * 3), np.uint8)
-        rows[:, 0] = kind
-        rows[:, 1:] = body.reshape(h, w * 3)
-        packed = zlib.compress(rows.tobytes(), 6)
-        if best is None or len(packed) < len(best):
-            best = packed
+
+    def rows(kind: int, body: np.ndarray) -> bytes:
+        out = np.empty((body.shape[0], 1 + w * 3), np.uint8)
+        out[:, 0] = kind
+        out[:, 1:] = body.reshape(body.shape[0], w * 3)
+        return out.tobytes()
+
+    paeth = _paeth(rgb)
+    strip = slice(0, min(h, 128))
+    trial = [len(zlib.compress(rows(k, b[strip]), 6)) for k, b in ((0, rgb), (4, paeth))]
+    kind, body = (0, rgb) if trial[0] <= trial[1] else (4, paeth)
+    best = zlib.compress(rows(kind, body), 6)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
@@ -107,8 +112,9 @@ def _atlas(thumbs: np.ndarray) -> tuple[np.ndarray, int, int]:
     factor = max(1, int(np.ceil(max(h, w) / MAX_THUMB)))
     if factor > 1:
         hh, ww = h // factor, w // factor
-        t = thumbs[:, : hh * factor, : ww * factor].astype(np.float32)
-        thumbs = t.reshape(n, hh, factor, ww, factor, 3).mean((2, 4)).round().astype(np.uint8)
+        t = thumbs[:, : hh * factor, : ww * factor].reshape(n, hh, factor, ww, factor, 3)
+        total = t.sum((2, 4), dtype=np.uint32) + factor * factor // 2  # rounded box filter
+        thumbs = (total // (factor * factor)).astype(np.uint8)
         h, w = hh, ww
     tile = max(h, w)
     cols = max(1, int(np.ceil(np.sqrt(n))))

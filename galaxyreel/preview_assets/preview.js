@@ -659,6 +659,15 @@
         frameMs: { surfaces: surfCam.frameMs, tsne: tsneCam.frameMs },
       };
     },
+    // Mean draw time (ms) of each view over n redraws of the current state (for bench/preview.py).
+    timeFrames(n) {
+      const time = (cam) => {
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) cam.render();
+        return (performance.now() - t0) / n;
+      };
+      return { surfaces: time(surfCam), tsne: time(tsneCam) };
+    },
     // Screen position of galaxy i (viewport CSS px), for pointing at it with a real mouse.
     locate(i) {
       if (!tracks || i < 0 || i >= N) return null;

@@ -252,7 +252,7 @@ class Browser:
             )
 
     def screenshot(self, path: Path) -> Path:
-        data = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+        data = self.call("Page.captureScreenshot", {"format": "png"})
         Path(path).write_bytes(base64.b64decode(data["data"]))
         return Path(path)
 
