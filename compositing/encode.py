@@ -123,6 +123,7 @@ def command(
     srt: str | None,
     out: Output,
     target: str,
+    title: str = "",
 ) -> list[str]:
     """The ffmpeg argv (run with the work folder as cwd; every path is relative to it)."""
     fps = str(plan.fps)
@@ -145,6 +146,8 @@ def command(
     if srt is not None:
         argv += ["-c:s", "mov_text", "-metadata:s:s:0", "language=eng"]
         argv += ["-metadata:s:s:0", "handler_name=Narration"]
+    if title:
+        argv += ["-metadata", f"title={title}"]
     argv += ["-t", _f(plan.duration), "-movflags", "+faststart", "-f", "mp4", target]
     return argv
 

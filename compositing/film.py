@@ -124,6 +124,7 @@ def compose(
             "captions.srt" if cues else None,
             sb.output,
             str(target.resolve()),
+            title=sb.film.title,
         )
         seconds_taken = encode.run(argv, work, plan.total_frames, progress, out.name)
         if cues:
