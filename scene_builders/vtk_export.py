@@ -515,15 +515,27 @@ def write_vtk_run(
 
 
 def write_vtk(
-    scene: Scene, out_dir: Path, *, frames_per_checkpoint: int = 0, progress: bool = True
+    scene: Scene,
+    out_dir: Path,
+    *,
+    frames_per_checkpoint: int = 0,
+    run: Run | None = None,
+    progress: bool = True,
 ) -> Path:
-    """Write what the film shows (IR point sets and meshes; time = film frame); return ``scene.pvd``.
+    """Write what the film shows (IR point sets and meshes; time = film frame) as ``scene.pvd``.
 
     Each point set and mesh becomes a series sampled at its key frames inside its shot
     (``frames_per_checkpoint`` > 1 adds that many steps per key interval, evaluated with
     :meth:`Keys.at`, so they match the other writers). Labels, lights and cameras are not
-    exported. For labels, probabilities and training steps use :func:`write_vtk_run`.
+    exported. The IR has no labels, probabilities or training steps: pass the ``run`` it was
+    built from and :func:`write_vtk_run` also writes ``galaxyreel.pvd`` into ``out_dir``, which
+    is then the path returned (the one a ParaView user and ``galaxyreel_pv.py`` open).
     """
+    if run is not None:
+        write_vtk(scene, out_dir, frames_per_checkpoint=frames_per_checkpoint, progress=progress)
+        return write_vtk_run(
+            run, out_dir, frames_per_checkpoint=frames_per_checkpoint, progress=progress
+        )
     if frames_per_checkpoint < 0:
         raise SceneError(f"frames_per_checkpoint must be >= 0, got {frames_per_checkpoint}")
     check_scene(scene)

@@ -105,3 +105,21 @@ def test_scene_without_points_or_meshes_is_one_clear_error(tmp_path):
     scene = Scene((Shot("s", "S", 1, 5, built_camera(), ()),), {})
     with pytest.raises(SceneError, match="no point set or mesh"):
         write_vtk(scene, tmp_path, progress=False)
+
+
+def test_scene_with_its_run_writes_both_collections(built, sample_run, tmp_path):
+    pvd = write_vtk(built, tmp_path, run=sample_run, progress=False)
+    assert pvd == tmp_path / "galaxyreel.pvd"
+    assert (tmp_path / "scene.pvd").exists()
+    tsne = pvd_entries(tmp_path / "galaxyreel_vtk" / "tsne.pvd")
+    assert tsne[0]["time"] == float(sample_run.snapshots.step[0])  # time = training step
+
+
+def test_scene_verb_writes_the_paraview_target(sample_run_file, tmp_path):
+    from galaxyreel.cli import main
+
+    out = tmp_path / "scenes"
+    assert main(["scene", str(sample_run_file), "--to", "paraview", "--out", str(out)]) == 0
+    pvds = sorted(p.name for p in (out / "paraview").glob("*.pvd"))
+    assert "scene.pvd" in pvds
+    assert all(e["file"].exists() for e in pvd_entries(out / "paraview" / "scene.pvd"))
