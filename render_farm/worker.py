@@ -23,6 +23,7 @@ import fcntl
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -177,6 +178,11 @@ def run_chunk(out: Path, index: int, *, threads: int | None = None) -> int:
     att["skipped"] = [f for f in frames if f not in todo]
     save()
     fp = _failpoints()
+
+    def on_term(signum, _frame):  # scancel, a time limit: record the attempt as failed
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_term)
     try:
         if todo:
             renderer = m.get("renderer", "bpy")

@@ -179,3 +179,29 @@ def test_bad_scene_is_one_clear_error(tmp_path):
         render_farm.render(bad, tmp_path / "o", progress=False)
     with pytest.raises(FarmError, match="no such scene"):
         render_farm.render(tmp_path / "nope.blend", tmp_path / "o", progress=False)
+
+
+def test_sigterm_records_the_attempt_as_failed(blend, tmp_path):
+    """What scancel or a time limit sends: the record says failed, the frames stay verified."""
+    from render_farm.api import plan
+
+    out = tmp_path / "o"
+    plan(blend, out, frames="1-3", backend="local", renderer="bpy", resolution=None,
+         samples=None, chunk=3, slots=1, threads=1, probe=False, progress=False)  # fmt: skip
+    p = subprocess.Popen(
+        [sys.executable, "-m", "render_farm.worker", str(out), "--chunk", "0"],
+        env={**os.environ, "GALAXYREEL_FARM_FAILPOINT": "delay:0.5"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and not (
+        read_attempts(out, 0) and read_attempts(out, 0)[-1]["frames"]
+    ):
+        time.sleep(0.02)
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(30) == 128 + signal.SIGTERM
+    (att,) = read_attempts(out, 0)
+    assert att["status"] == "failed" and "SystemExit" in att["error"]
+    st = farm_status(out)
+    assert len(st.done) == len(att["frames"]) and not st.running and not st.corrupt
