@@ -298,7 +298,7 @@
     if (!b) return;
     state.surfMode = b.dataset.mode;
     for (const x of $('surf-mode').children) x.classList.toggle('on', x === b);
-    surfCam.home.dist = state.surfMode === 'overlay' ? 3.7 : 5.5;
+    surfCam.home.dist = state.surfMode === 'overlay' ? 4.4 : 5.5;
     surfCam.dist = surfCam.home.dist;
     surfCam.update();
   });
@@ -353,8 +353,8 @@
   }
 
   function drawTsne(c, cam) {
-    boxEdges(c, cam);
     if (!tracks) return;
+    boxEdges(c, cam);
     const P = proj;
     for (let i = 0; i < N; i++) cam.project(disp[3 * i], disp[3 * i + 1], disp[3 * i + 2], P, 3 * i);
     if ($('show-trails').checked) {
@@ -539,8 +539,9 @@
   if (!tracks) {
     const m = $('tsne-missing');
     m.hidden = false;
-    m.innerHTML = 'This run has no t-SNE tracks yet.<br>Run <code>galaxyreel project RUN.h5</code>, '
-      + 'then rebuild this preview. The slider still steps the accuracy and the surfaces\u2019 checkpoint row.';
+    m.innerHTML = '<div>This run has no t-SNE tracks yet.<br>Run <code>galaxyreel project RUN.h5</code>, '
+      + 'then rebuild this preview.<br>The slider still steps the accuracy and the surfaces\u2019 '
+      + 'checkpoint row.</div>';
   }
 
   // ------------------------------------------------------------------ accuracy chart + tables
