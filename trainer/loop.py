@@ -10,6 +10,7 @@ nothing), it is the same step the multi-worker path runs under ``strategy.run`` 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -307,7 +308,9 @@ def train(
                 UnfreezeEvent(int(s), float(e), int(st), d) for s, e, st, d in prog.events
             ),
         )
-        model.save(out_dir / "model.keras")
+        tmp_model = out_dir / ".tmp-model.keras"  # Keras insists on the suffix
+        model.save(tmp_model)
+        os.replace(tmp_model, out_dir / "model.keras")
         return writer.finish(training)
     finally:
         writer.close()
