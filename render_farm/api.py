@@ -6,6 +6,7 @@ with the same scene and settings resumes it, rendering only chunks that still mi
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -182,6 +183,7 @@ def plan(
         "format": FORMAT,
         "version": VERSION,
         "blend": str(blend),
+        "blend_sha256": scene_digest(blend),
         "renderer": renderer,
         "blender_binary": os.environ.get("GALAXYREEL_BLENDER")
         or (shutil.which("blender") if renderer == "blender" else None),
@@ -204,6 +206,40 @@ def plan(
     }
     save_manifest(out, m)
     return m
+
+
+def scene_digest(path: Path) -> str:
+    """sha256 of the scene file: a rebuilt scene makes the folder's frames stale."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _set_aside_stale(out: Path, blend: Path, progress: bool) -> None:
+    """The scene changed since this folder was planned: move its frames and manifest to
+    ``.farm/stale/<time>/`` (kept, not deleted) so the folder is planned afresh."""
+    st = farm_status(out)
+    if st.live_chunks:
+        raise FarmError(
+            f"{out}: {blend.name} changed since this folder was planned, but chunks "
+            f"{', '.join(map(str, st.live_chunks))} of the old plan are still rendering; "
+            "wait for them (or cancel them) and run again"
+        )
+    dest = out / ".farm" / "stale" / time.strftime("%Y%m%d-%H%M%S")
+    dest.mkdir(parents=True, exist_ok=True)
+    moved = 0
+    for f in list(out.glob("[0-9]*.png")) + [out / "frames.json", out / "manifest.json"]:
+        if f.exists():
+            os.replace(f, dest / f.name)
+            moved += 1
+    chunks = out / ".farm" / "chunks"
+    if chunks.exists():
+        os.replace(chunks, dest / "chunks")
+    if progress:
+        print(f"render: {blend.name} changed since {out} was planned; moved its {moved} files "
+              f"to {dest} and planning afresh", file=sys.stderr)  # fmt: skip
 
 
 def _check_same_plan(
@@ -278,6 +314,11 @@ def render(
         slots, threads = w0, t_
     else:
         slots = max_parallel or 4
+    if manifest_path(out).exists() and load_manifest(out).get("blend_sha256") not in (
+        None,
+        scene_digest(blend),
+    ):
+        _set_aside_stale(out, blend, progress)
     if manifest_path(out).exists():
         m = load_manifest(out)
         _check_same_plan(

@@ -205,3 +205,17 @@ def test_sigterm_records_the_attempt_as_failed(blend, tmp_path):
     assert att["status"] == "failed" and "SystemExit" in att["error"]
     st = farm_status(out)
     assert len(st.done) == len(att["frames"]) and not st.running and not st.corrupt
+
+
+def test_a_rebuilt_scene_is_planned_afresh_and_old_frames_are_kept_aside(rendered, blend, tmp_path):
+    out = copy_of(rendered, tmp_path)
+    m = load_manifest(out)
+    m["blend"] = str(blend)  # the copy's plan points at this test's scene...
+    m["blend_sha256"] = "0" * 64  # ...as it was before a rebuild
+    (out / "manifest.json").write_text(json.dumps(m))
+    old = (out / "0005.png").read_bytes()
+    r = render_farm.render(blend, out, frames="5-6", progress=False)
+    assert r.complete and r.frames_rendered == 2 and r.frames_total == 2
+    (stale,) = (out / ".farm" / "stale").iterdir()
+    assert (stale / "0005.png").read_bytes() == old and len(list(stale.glob("*.png"))) == 8
+    assert sorted(p.name for p in out.glob("*.png")) == ["0005.png", "0006.png"]
