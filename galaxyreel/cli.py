@@ -272,6 +272,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("action", choices=("build",))
     a.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default dist)")
+    a.add_argument(
+        "--platform",
+        action="append",
+        choices=("linux-x64", "linux-arm64", "macos-x64", "macos-arm64", "windows-x64"),
+        help="Blender platform to carry wheels for; repeatable (default linux-x64)",
+    )
+    a.add_argument(
+        "--wheels",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="folder of ready wheels (h5py, tqdm) to use before the cache or PyPI; repeatable",
+    )
     a.set_defaults(handler=_lazy("blender_addon.build", "build_cli"))
     return p
 
