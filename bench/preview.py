@@ -60,7 +60,7 @@ def _write(run, out: Path, rows: int, cols: int) -> tuple[float, int]:
 def _browse(b: Browser, page: Path) -> tuple[float, dict]:
     t = time.perf_counter()
     b.open(page.as_uri())
-    b.wait_for("window.galaxyreelPreview && window.galaxyreelPreview.state().frameMs.tsne > 0")
+    b.wait_for("window.galaxyreelPreview && window.galaxyreelPreview.state().frames.tsne > 0")
     load = time.perf_counter() - t
     frames = b.evaluate("window.galaxyreelPreview.timeFrames(10)")
     errors = b.console_errors()
@@ -72,7 +72,7 @@ def _browse(b: Browser, page: Path) -> tuple[float, dict]:
 def _screenshot(b: Browser, page: Path, out: Path, run) -> None:
     k = 7
     b.open(page.as_uri() + f"?checkpoint={k}")
-    b.wait_for("window.galaxyreelPreview.state().frameMs.tsne > 0")
+    b.wait_for("window.galaxyreelPreview.state().frames.tsne > 0")
     wrong = np.flatnonzero(run.snapshots.predictions[k] != run.catalog.labels)
     for i in wrong[:40]:  # hover a misclassified galaxy that is in front
         at = b.evaluate(f"window.galaxyreelPreview.locate({int(i)})")

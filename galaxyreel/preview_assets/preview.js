@@ -38,6 +38,7 @@
       this.draw = draw;
       this.fov = 0.75;
       this.frameMs = 0;
+      this.frames = 0;
       this.pending = false;
       this.w = 1;
       this.h = 1;
@@ -137,6 +138,7 @@
       c.clearRect(0, 0, this.w, this.h);
       this.draw(c, this);
       this.frameMs = performance.now() - t0;
+      this.frames += 1;
     }
   }
 
@@ -658,6 +660,7 @@
         surfaceRow: CK.row[state.ck],
         surfaceMode: state.surfMode,
         frameMs: { surfaces: surfCam.frameMs, tsne: tsneCam.frameMs },
+        frames: { surfaces: surfCam.frames, tsne: tsneCam.frames },
       };
     },
     // Mean draw time (ms) of each view over n redraws of the current state (for bench/preview.py).

@@ -15,7 +15,7 @@ STATE = "window.galaxyreelPreview.state()"
 
 def _settled(browser) -> dict:
     """The page's state once no transition is running and a frame has been drawn."""
-    browser.wait_for(f"{STATE}.animating === false && {STATE}.frameMs.tsne > 0")
+    browser.wait_for(f"{STATE}.animating === false && {STATE}.frames.tsne > 0")
     return browser.evaluate(STATE)
 
 
@@ -56,7 +56,7 @@ def test_moving_the_slider_moves_the_galaxies_smoothly(browser, page, sample_run
     assert start["checkpoint"] == 0
     r = _rect(browser, "#ck-slider")
     browser.click(r["x"] + r["w"] - 2, r["y"] + r["h"] / 2)  # a real click at the track's end
-    assert browser.evaluate(f"{STATE}.checkpoint") == 10
+    browser.wait_for(f"{STATE}.checkpoint === 10", timeout=5)
     end = _settled(browser)
     assert end["transitionFrames"] >= 2  # animated through in-between frames, not a jump
     moved = np.linalg.norm(_xy(end) - _xy(start), axis=1)
@@ -69,20 +69,15 @@ def test_moving_the_slider_moves_the_galaxies_smoothly(browser, page, sample_run
     )
     # the keyboard steps one checkpoint (focus is on the slider after the click)
     browser.key("ArrowLeft", "ArrowLeft", 37)
-    assert browser.evaluate(f"{STATE}.checkpoint") == 9
-    mid = browser.evaluate(STATE)
-    assert mid["surfaceRow"] == sample_run_row(sample_run, 9, browser)
-    assert browser.console_errors() == []
-
-
-def sample_run_row(run, k: int, browser) -> int:
-    """The surface row the page highlights for checkpoint k: nearest recorded step."""
+    browser.wait_for(f"{STATE}.checkpoint === 9", timeout=5)
     steps = np.array(
         browser.evaluate(
             "JSON.parse(document.getElementById('gr-data').textContent).surfaces.row_step"
         )
     )
-    return int(np.argmin(np.abs(steps - run.snapshots.step[k])))
+    nearest = int(np.argmin(np.abs(steps - sample_run.snapshots.step[9])))
+    assert browser.evaluate(STATE)["surfaceRow"] == nearest  # the surfaces mark checkpoint 9
+    assert browser.console_errors() == []
 
 
 def test_hover_shows_thumbnail_label_and_prediction(browser, page, sample_run):
@@ -108,7 +103,7 @@ def test_hover_shows_thumbnail_label_and_prediction(browser, page, sample_run):
     assert ("misclassified" in text) == (pred != int(sample_run.catalog.labels[i]))
     assert _ink(browser, "tip-thumb") > 0.3  # the galaxy's thumbnail is drawn
     browser.mouse("mouseMoved", 2, 2)  # leaving the galaxy hides the tip
-    assert not browser.evaluate(f"{STATE}.tooltipVisible")
+    browser.wait_for(f"!{STATE}.tooltipVisible", timeout=5)
 
 
 def test_dragging_orbits_the_view_without_changing_checkpoint(browser, page):
@@ -138,7 +133,7 @@ def test_run_without_tracks_shows_surfaces_and_says_tracks_are_missing(
     browser, page_without_tracks
 ):
     browser.open(page_without_tracks.as_uri())
-    browser.wait_for(f"{STATE}.frameMs.surfaces > 0")
+    browser.wait_for(f"{STATE}.frames.surfaces > 0")
     s = browser.evaluate(STATE)
     assert s["tracks"] is False and s["projected"] == []
     note = browser.evaluate(
@@ -149,5 +144,5 @@ def test_run_without_tracks_shows_surfaces_and_says_tracks_are_missing(
     assert _ink(browser, "surf-canvas") > 0.05
     r = _rect(browser, "#ck-slider")
     browser.click(r["x"] + 2, r["y"] + r["h"] / 2)
-    assert browser.evaluate(f"{STATE}.checkpoint") == 0
+    browser.wait_for(f"{STATE}.checkpoint === 0", timeout=5)
     assert browser.console_errors() == []
