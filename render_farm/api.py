@@ -371,6 +371,10 @@ def resume(
 
 def run_plan(out: Path, m: dict, *, backend: str, workers, threads, progress, retries=2, wait=True, dry_run=False,
              partition=None, time_limit=None, mem=None, max_parallel=None, t0: float) -> RenderResult:  # fmt: skip
+    if not Path(m["blend"]).is_file():
+        raise FarmError(
+            f"{manifest_path(out)}: its scene {m['blend']} is gone; nothing to render from"
+        )
     st = farm_status(out, m)
     todo = list(st.incomplete_chunks)
     skipped = len(st.done)

@@ -81,13 +81,18 @@ def _slurm_up() -> bool:
 
 @pytest.fixture(scope="session")
 def slurm_cluster():
-    """The local Slurm cluster. CI starts it (.ci/run); on a laptop, as root, we start it."""
+    """The local Slurm cluster. CI starts it (.ci/run); on a laptop, as root, this fixture
+    starts it and stops it again at the end of the session."""
+    started = False
     if not _slurm_up() and not IN_CI and os.geteuid() == 0:
-        subprocess.run(
+        p = subprocess.run(
             [str(ROOT / "render_farm/cluster/start-local-slurm.sh")],
             env={**os.environ, "FARM_SLURM_NODES": "2"},
             check=False,
         )
+        started = p.returncode == 0
     require(_slurm_up(), "a running Slurm cluster (render_farm/cluster/start-local-slurm.sh)")
     nodes = subprocess.run(["sinfo", "-h", "-N", "-o", "%N"], capture_output=True, text=True)
-    return sorted(set(nodes.stdout.split()))
+    yield sorted(set(nodes.stdout.split()))
+    if started:
+        subprocess.run([str(ROOT / "render_farm/cluster/stop-local-slurm.sh")], check=False)
