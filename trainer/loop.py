@@ -60,7 +60,10 @@ def make_optimizer(cfg: dict):
 
 
 def make_step(model, rec_model, optimizer, probes: np.ndarray, cfg: dict):
-    """A compiled training step for the model's CURRENT trainable set (rebuild per stage)."""
+    """A compiled training step for the model's CURRENT trainable set (rebuild per stage).
+
+    It also returns the probes' penultimate activations (inference mode), computed in the same
+    graph call; ``probes=None`` leaves them out."""
     import keras
     import tensorflow as tf
 
@@ -69,7 +72,7 @@ def make_step(model, rec_model, optimizer, probes: np.ndarray, cfg: dict):
     trainable = list(model.trainable_variables)
     optimizer.build(trainable)
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
-    probe_x = tf.constant(np.asarray(probes, np.float32))
+    probe_x = None if probes is None else tf.constant(np.asarray(probes, np.float32))
     seed = int(cfg["seed"])
     spec = dict(cfg["augment"])
 
@@ -82,6 +85,8 @@ def make_step(model, rec_model, optimizer, probes: np.ndarray, cfg: dict):
         grads = tape.gradient(loss, trainable)
         optimizer.apply_gradients(zip(grads, trainable, strict=True))
         hits = tf.cast(tf.equal(tf.argmax(probs, axis=1), tf.cast(y, tf.int64)), tf.float32)
+        if probe_x is None:  # recording off (the bench's baseline)
+            return loss, tf.reduce_mean(hits), tf.zeros([0])
         acts, _ = rec_model(probe_x, training=False)
         return loss, tf.reduce_mean(hits), acts
 

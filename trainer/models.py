@@ -35,6 +35,8 @@ def _small_backbone(cfg: dict):
     from keras import layers
 
     size, width, mom = cfg["image_size"], cfg["width"], cfg["bn_momentum"] or 0.99
+    # across workers, batch statistics are all-reduced so replicas keep identical moving stats
+    sync = cfg.get("distribute") == "multi_worker"
     inp = keras.Input((size, size, 3))
     x = inp
     for b in range(cfg["blocks"]):
@@ -43,12 +45,12 @@ def _small_backbone(cfg: dict):
         x = layers.Conv2D(
             f, 3, strides=stride, padding="same", use_bias=False, name=f"block{b + 1}_conv1"
         )(x)
-        x = layers.BatchNormalization(momentum=mom, name=f"block{b + 1}_bn1")(x)
+        x = layers.BatchNormalization(momentum=mom, synchronized=sync, name=f"block{b + 1}_bn1")(x)
         x = layers.Activation("relu", name=f"block{b + 1}_relu1")(x)
         x = layers.SeparableConv2D(
             f, 3, padding="same", use_bias=False, name=f"block{b + 1}_sepconv"
         )(x)
-        x = layers.BatchNormalization(momentum=mom, name=f"block{b + 1}_bn2")(x)
+        x = layers.BatchNormalization(momentum=mom, synchronized=sync, name=f"block{b + 1}_bn2")(x)
         x = layers.Activation("relu", name=f"block{b + 1}_relu2")(x)
         x = layers.MaxPooling2D(2, name=f"block{b + 1}_pool")(x)
     return keras.Model(inp, x, name=BACKBONE)

@@ -224,10 +224,12 @@ def _sklearn(x, init, schedule, *, perplexity, seed, n_jobs):
     return np.asarray(tsne.fit_transform(np.asarray(x, np.float32)), np.float64)
 
 
-def _initial(x: np.ndarray) -> np.ndarray:
-    """First three principal components, spread std 1e-4 along the first (openTSNE's advice)."""
-    y = np.array(x[:, :3], np.float64, copy=True)
-    return _rescale(y)
+def _initial(x: np.ndarray, seed: int) -> np.ndarray:
+    """First three principal components, std 1e-4 along the first (openTSNE's advice), plus a
+    seeded 1% jitter (as openTSNE's own PCA start) so duplicate galaxies do not coincide; the
+    jitter is also what makes the seed matter, everything else being deterministic."""
+    y = _rescale(np.array(x[:, :3], np.float64, copy=True))
+    return y + np.random.default_rng(seed).normal(0, 1e-6, y.shape)
 
 
 def _rescale(y: np.ndarray) -> np.ndarray:
@@ -290,7 +292,7 @@ def project(
             schedules.append([0, 0])
             continue
         chained = i > 0 and not independent
-        init = _rescale(raw[i - 1]) if chained else _initial(x)
+        init = _rescale(raw[i - 1]) if chained else _initial(x, seed)
         schedule = CHAINED_SCHEDULE if chained else FIRST_SCHEDULE
         raw[i] = engine(x, init, schedule, perplexity=perplexity, seed=seed, n_jobs=n_jobs)
         schedules.append(list(schedule))
