@@ -128,9 +128,13 @@ def xception_throughput(repeats: int) -> dict:
         xb = np.repeat(x, 4, axis=0).astype(np.float32)
         infer(xb)[0].numpy()
         train_s = (
-            best_of(lambda step=step: [step(x, y, s)[0].numpy() for _ in range(3)], repeats) / 3
+            best_of(
+                lambda step=step, x=x, y=y, s=s: [step(x, y, s)[0].numpy() for _ in range(3)],
+                repeats,
+            )
+            / 3
         )
-        infer_s = best_of(lambda infer=infer: infer(xb)[0].numpy(), repeats)
+        infer_s = best_of(lambda infer=infer, xb=xb: infer(xb)[0].numpy(), repeats)
         out[backbone] = {"train": 16 / train_s, "infer": 64 / infer_s}
     return out
 
