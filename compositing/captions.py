@@ -41,6 +41,16 @@ def _chunks(text: str) -> list[str]:
     return out
 
 
+def _balanced(text: str) -> list[str]:
+    """Wrapped to LINE_CHARS, with the lines as even as the words allow."""
+    lines = textwrap.wrap(text, LINE_CHARS)
+    for width in range(max(1, len(text) // len(lines)), LINE_CHARS):
+        even = textwrap.wrap(text, width)
+        if len(even) == len(lines):
+            return even
+    return lines
+
+
 def _fits(text: str) -> bool:
     return len(textwrap.wrap(text, LINE_CHARS)) <= MAX_LINES
 
@@ -56,7 +66,7 @@ def cues(lines: list[tuple[float, float, str]]) -> list[Cue]:
         t = start
         for p in pieces:
             d = (end - start) * len(p) / total
-            raw.append(Cue(t, t + d, "\n".join(textwrap.wrap(p, LINE_CHARS))))
+            raw.append(Cue(t, t + d, "\n".join(_balanced(p))))
             t += d
     out: list[Cue] = []
     for i, c in enumerate(raw):

@@ -22,19 +22,37 @@ def _font(style: Style, scale: float):
     return ImageFont.truetype(str(style.font), max(6, round(style.size * scale)))
 
 
-def _wrap(text: str, font, width: float) -> list[str]:
+def _greedy(words: list[str], font, width: float) -> list[str]:
     lines: list[str] = []
-    for para in text.split("\n"):
-        words, cur = para.split(), ""
-        for w in words:
-            trial = f"{cur} {w}".strip()
-            if cur and font.getlength(trial) > width:
-                lines.append(cur)
-                cur = w
-            else:
-                cur = trial
-        lines.append(cur)
+    cur = ""
+    for w in words:
+        trial = f"{cur} {w}".strip()
+        if cur and font.getlength(trial) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = trial
+    lines.append(cur)
     return lines
+
+
+def _wrap(text: str, font, width: float) -> list[str]:
+    """Wrap each paragraph into as few lines as fit ``width``, balanced: the narrowest width
+    that needs no more lines, so a title never leaves one word alone on its last line."""
+    out: list[str] = []
+    for para in text.split("\n"):
+        words = para.split()
+        n = len(_greedy(words, font, width))
+        lo, hi = 1.0, float(width)
+        if n > 1:
+            for _ in range(12):
+                mid = (lo + hi) / 2
+                if len(_greedy(words, font, mid)) <= n:
+                    hi = mid
+                else:
+                    lo = mid
+        out.extend(_greedy(words, font, hi))
+    return out
 
 
 def text_block(text: str, style: Style, scale: float, max_width: float):
