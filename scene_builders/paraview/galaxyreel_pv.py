@@ -69,13 +69,17 @@ def parse(argv):
     return p.parse_args(argv)
 
 
-def ospray_available():
-    """True when this ParaView was built with OSPRay (the ray-tracing module imports)."""
+def ospray_available(view=None):
+    """True when this ParaView was built with OSPRay: the ray-tracing module imports and, given
+    a view, its ``BackEnd`` property offers the OSPRay path tracer."""
     try:
         import vtkmodules.vtkRenderingRayTracing  # noqa: F401
     except ImportError:
         return False
-    return True
+    if view is None:
+        return True
+    available = getattr(view.GetProperty("BackEnd"), "Available", None)
+    return available is None or "OSPRay pathtracer" in available
 
 
 def series_files(pvd):
@@ -149,7 +153,7 @@ def main(argv=None):
 
     raytraced = False
     if args.raytrace != "off":
-        if ospray_available():
+        if ospray_available(view):
             view.EnableRayTracing = 1
             view.BackEnd = "OSPRay pathtracer"
             view.SamplesPerPixel = args.samples
@@ -195,7 +199,7 @@ def main(argv=None):
         "timesteps": len(times),
         "layers": sorted(shown),
         "raytraced": raytraced,
-        "ospray_available": ospray_available(),
+        "ospray_available": ospray_available(view),
         "paraview": servermanager.vtkSMProxyManager.GetParaViewSourceVersion(),
     }
     print("galaxyreel_pv " + json.dumps(info), flush=True)
