@@ -23,7 +23,7 @@ Format choices (the reasons are measured in ``bench/vtk_export.py``):
 * A growing surface is a structured grid holding every recorded row up to its iteration, which
   is quadratic in the number of iterations; ``max_surface_steps`` caps the iterations used
   (evenly sampled, first and last kept), both as time steps and as rows. The default 64 keeps
-  a paper-sized export near 50 MB; 128 is ~3.5x that, all 256 iterations ~13x.
+  a paper-sized export near 60 MB; 128 is ~3.5x that, all 256 iterations ~13.6x.
 * Everything is written into ``.<name>.partial/`` beside the output with an input fingerprint;
   a re-run with the same inputs resumes (finished files are kept), different inputs start
   afresh, and the finished folder replaces the old one only at the end, so an interrupted export
