@@ -150,6 +150,68 @@ def scene_objects() -> list:
     return sorted(o.name for o in bpy.context.scene.objects)
 
 
+# ----------------------------------------------------------------------------- panels
+
+
+class Layout:
+    """Stands in for ``UILayout`` (module bpy has no windows to draw in): records every widget
+    the panel's real ``draw`` asks for and checks each names a real property or operator."""
+
+    def __init__(self, lines, depth=0):
+        self.lines, self.depth = lines, depth
+
+    def _nest(self, *_a, **_k):
+        return Layout(self.lines, self.depth + 1)
+
+    column = row = box = _nest
+
+    def label(self, text="", icon="NONE"):
+        self.lines.append("  " * self.depth + f"label: {text}")
+
+    def prop(self, data, name, text=None, **_k):
+        assert name in data.bl_rna.properties, f"no property {name!r} on {data}"
+        label = data.bl_rna.properties[name].name if text is None else text
+        self.lines.append("  " * self.depth + f"prop: {label} = {_show(getattr(data, name))}")
+
+    def operator(self, idname, text=None, **_k):
+        mod, name = idname.split(".")
+        assert name in dir(getattr(bpy.ops, mod)), f"no operator {idname}"
+        rna = getattr(getattr(bpy.ops, mod), name).get_rna_type()
+        self.lines.append("  " * self.depth + f"button: {text or rna.name} ({idname})")
+        lines = self.lines
+
+        class Props:
+            def __setattr__(self, key, value):
+                assert key in rna.properties, f"{idname} has no property {key!r}"
+                lines[-1] += f" {key}={value}"
+
+        return Props()
+
+
+def _show(v):
+    if hasattr(v, "__len__") and not isinstance(v, str):
+        return "(" + ", ".join(f"{x:.3g}" if isinstance(x, float) else str(x) for x in v) + ")"
+    return f"{v:.3g}" if isinstance(v, float) else repr(v)
+
+
+def draw_panels() -> list[str]:
+    lines: list[str] = []
+    for name in (
+        "GALAXYREEL_PT_main",
+        "GALAXYREEL_PT_shots",
+        "GALAXYREEL_PT_look",
+        "GALAXYREEL_PT_render",
+    ):
+        cls = getattr(bpy.types, name)
+        lines.append(f"[{cls.bl_label}]")
+        if hasattr(cls, "poll") and not cls.poll(bpy.context):
+            lines.append("  (hidden)")
+            continue
+        panel = type("P", (), {"layout": Layout(lines, 1)})()
+        cls.draw(panel, bpy.context)
+    return lines
+
+
 # ----------------------------------------------------------------------------- enabling
 
 
@@ -320,6 +382,10 @@ def main() -> None:
             "dump": dump_scene(s.root),
             "counts": counts(),
         }
+
+    @step("panel_draw")
+    def _():
+        return draw_panels()
 
     @step("save_look")
     def _():

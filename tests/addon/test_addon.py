@@ -7,6 +7,7 @@ JSON; the tests below each check one behaviour of those results.
 from __future__ import annotations
 
 import math
+import re
 import struct
 import subprocess
 import sys
@@ -186,6 +187,19 @@ def test_rebuild_with_new_timing_rebuilds_the_film_and_leaks_nothing(zip_session
     # back at the imported look, the rebuilt film equals the import, with no leftover data
     assert same(t["dump"], imp["dump"]) == []
     assert t["counts"] == imp["counts"]
+
+
+def test_panel_draws_only_real_properties_and_operators(zip_session):
+    lines = ok(zip_session, "panel_draw")
+    text = "\n".join(lines)
+    assert "(hidden)" not in text
+    for name in SHOT_NAMES:
+        assert f"(galaxyreel.jump_to_shot) shot={name}" in text
+        assert f"(galaxyreel.rebuild_shot) shot={name}" in text
+    for op in ("render_preview", "submit_farm", "farm_status", "save_look"):
+        assert f"(galaxyreel.{op})" in text
+    rows = [ln for ln in lines if re.fullmatch(r"\s*label: +\d+ +\d+ +[01]\.\d{3}", ln)]
+    assert len(rows) == 11  # one row per checkpoint: index, step, accuracy
 
 
 def test_saved_look_is_a_look_file_the_cli_reads(zip_session, tmp_path):
