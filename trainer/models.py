@@ -79,7 +79,7 @@ def _xception_backbone(cfg: dict):
         for layer in base.layers:
             if isinstance(layer, keras.layers.BatchNormalization):
                 layer.momentum = cfg["bn_momentum"]
-    return keras.Model(base.inputs, base.outputs, name=BACKBONE)
+    return keras.Model(base.input, base.output, name=BACKBONE)
 
 
 def build_model(cfg: dict):

@@ -95,3 +95,17 @@ def test_weights_of_the_wrong_architecture_are_one_clear_error(tmp_path):
         build_model(_cfg(weights=str(weights), backbone="xception", image_size=71))
     with pytest.raises(TrainerError, match="not found"):
         build_model(_cfg(weights=str(tmp_path / "nope.h5"), backbone="xception", image_size=71))
+
+
+def test_xception_backbone_takes_a_local_weights_file(tmp_path):
+    """The paper's backbone, with weights from a file (no internet on cluster nodes)."""
+    cfg = _cfg(backbone="xception", image_size=71)
+    donor = build_model(cfg)
+    weights = tmp_path / "xception_notop.weights.h5"
+    donor.get_layer(BACKBONE).save_weights(weights)
+    model = build_model(_cfg(backbone="xception", image_size=71, weights=str(weights)))
+    assert model.output_shape == (None, 2)
+    a = donor.get_layer(BACKBONE).get_layer("block14_sepconv2").get_weights()[0]
+    b = model.get_layer(BACKBONE).get_layer("block14_sepconv2").get_weights()[0]
+    np.testing.assert_array_equal(a, b)
+    assert "freeze backbone layers 0-39" in set_stage(model, 40, freeze_batchnorm=True)
