@@ -191,8 +191,15 @@ def _build(bscene, scene) -> None:
     created = _created(before)
     root = next(c for c in bscene.collection.children if c not in before_children)
     _save_record(root, created)
-    root[_SHOTS] = json.dumps({c.name: c.name for c in root.children})
+    root[_SHOTS] = json.dumps(_shot_collections(scene, root))
     bscene.galaxyreel.root = root
+
+
+def _shot_collections(scene, root) -> dict:
+    """Shot name -> its collection's name (the writer links them in frame order; a name taken
+    by one of the user's collections gets Blender's ".001" suffix, so names alone can't tell)."""
+    ordered = sorted(scene.shots, key=lambda sh: sh.first_frame)
+    return {sh.name: c.name for sh, c in zip(ordered, root.children, strict=True)}
 
 
 def import_run(
@@ -308,7 +315,7 @@ def _rebuild_one(context, bscene, scene, name: str) -> None:
             build_into_current(one)
         created = _created(before)
         tmp_root = next(iter(scratch.collection.children))
-        new_coll = next(c for c in tmp_root.children if c.name.split(".")[0] == name)
+        new_coll = bpy.data.collections[_shot_collections(one, tmp_root)[name]]
         root.children.link(new_coll)
         tmp_root.children.unlink(new_coll)
         keep = set(new_coll.all_objects)
