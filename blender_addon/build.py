@@ -123,8 +123,11 @@ def project_wheel(dest: Path) -> Path:
                 shutil.copytree(PROJECT_ROOT / pkg, src / pkg, ignore=ignore)
         out = Path(td) / "dist"
         cmd = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"]
-        cmd += ["--no-build-isolation", "--wheel-dir", str(out), str(src)]
-        p = subprocess.run(cmd, capture_output=True, text=True)
+        cmd += ["--wheel-dir", str(out), str(src)]
+        # This venv's setuptools first (offline, fast); an isolated build if it has none.
+        p = subprocess.run(cmd + ["--no-build-isolation"], capture_output=True, text=True)
+        if p.returncode != 0:
+            p = subprocess.run(cmd, capture_output=True, text=True)
         wheels = sorted(out.glob("*.whl")) if out.is_dir() else []
         if p.returncode != 0 or not wheels:
             tail = " | ".join((p.stderr or p.stdout).strip().splitlines()[-3:])

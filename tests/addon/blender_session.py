@@ -283,6 +283,7 @@ def main() -> None:
     @step("malformed")
     def _():
         before = scene_objects()
+        data_before = counts()
         message = None
         try:
             bpy.ops.import_scene.galaxyreel_run(filepath=SPEC["bad_run"])
@@ -307,6 +308,7 @@ def main() -> None:
             "reports": reports,
             "objects_before": before,
             "objects_after": scene_objects(),
+            "data_same": counts() == data_before,
             "imported": bool(bpy.context.scene.galaxyreel.timeline),
         }
 
