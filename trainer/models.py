@@ -68,7 +68,11 @@ def _xception_backbone(cfg: dict):
             include_top=False, weights=None, input_shape=(size, size, 3)
         )
         if weights is not None:
-            base.load_weights(weights)
+            import warnings
+
+            with warnings.catch_warnings():  # Keras 3.15 warns about structural containers only;
+                warnings.filterwarnings("ignore", message="Skipping nested container")
+                base.load_weights(weights)  # every weight is loaded (checked in a test)
     except (ValueError, OSError, KeyError) as exc:
         raise TrainerError(
             weights,
@@ -112,8 +116,12 @@ def build_model(cfg: dict):
 def _load_backbone_weights(backbone, path) -> None:
     if not Path(path).is_file():
         raise TrainerError(path, "backbone weights file not found")
+    import warnings
+
     try:
-        backbone.load_weights(path)
+        with warnings.catch_warnings():  # structural-container notices only (see above)
+            warnings.filterwarnings("ignore", message="Skipping nested container")
+            backbone.load_weights(path)
     except (ValueError, OSError, KeyError) as exc:
         raise TrainerError(
             path, f"does not fit the backbone: {str(exc).splitlines()[0][:300]}"

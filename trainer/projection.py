@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,7 +254,7 @@ def project(
     align: bool = True,
     perplexity: float = 30.0,
     seed: int = 0,
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
     progress: bool = True,
 ) -> Projection:
     """Embed (K, N, U) catalog activations in 3D at every checkpoint.
@@ -262,13 +263,14 @@ def project(
     [-1, 1]^3, per-checkpoint trustworthiness (against the full activations) and kNN class
     agreement (against ``labels``), and the parameters that reproduce it. ``independent`` embeds
     each checkpoint from its own PCA start (the comparison the chaining is measured against);
-    ``align=False`` also skips the Procrustes fits (only for benchmarks). Deterministic for a
-    ``seed`` with ``n_jobs=1``, the default: openTSNE's threaded Barnes-Hut sums in thread
-    order, so more jobs are not bit-reproducible.
+    ``align=False`` also skips the Procrustes fits (only for benchmarks). Bit-for-bit
+    deterministic for a ``seed``, whatever ``n_jobs`` (default: every core; a test checks that
+    1 and 2 threads agree exactly).
     """
     from tqdm import tqdm
 
     check_inputs(activations, labels, method=method, perplexity=perplexity)
+    n_jobs = int(n_jobs or os.cpu_count() or 1)
     acts = np.asarray(activations, np.float32)
     labels = np.asarray(labels, np.int64)
     k = acts.shape[0]
