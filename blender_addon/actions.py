@@ -42,6 +42,7 @@ _KINDS = (
 )
 _IDS = "galaxyreel_ids"
 _SHOTS = "galaxyreel_shots"
+_PRESET = "galaxyreel_preset"  # [quality, samples] the film was built with
 
 # Farm submissions of this session: frames folder -> (process, log path, backend).
 JOBS: dict[str, tuple[subprocess.Popen, Path, str]] = {}
@@ -192,6 +193,7 @@ def _build(bscene, scene) -> None:
     root = next(c for c in bscene.collection.children if c not in before_children)
     _save_record(root, created)
     root[_SHOTS] = json.dumps(_shot_collections(scene, root))
+    root[_PRESET] = json.dumps([scene.quality, int(scene.samples)])
     bscene.galaxyreel.root = root
 
 
@@ -249,7 +251,7 @@ def _same_timing(old: dict, new: dict) -> bool:
 
 
 def rebuild_shot(context, name: str) -> str:
-    """Rebuild one shot with the panel's look; the whole film if timing, size or fps changed.
+    """Rebuild one shot with the panel's look; the whole film if timing, fps or preset changed.
 
     Only that shot's collection is replaced (edits to other shots survive). The writer builds
     the shot inside the full timeline (other shots without their items) in a scratch scene, so
@@ -270,12 +272,13 @@ def rebuild_shot(context, name: str) -> str:
     look = look_from_settings(s)
     scene, _ = build_scene(run, look, names)
     new = scene.timeline()
-    same = _same_timing(old, new) and bscene.cycles.samples == scene.samples
+    preset = json.loads(s.root.get(_PRESET, "null"))
+    same = _same_timing(old, new) and preset == [scene.quality, int(scene.samples)]
     if not same:
         remove_build(bscene)
         _build(bscene, scene)
         s.timeline = json.dumps(new)
-        return f"timing, size or samples changed: rebuilt all {len(scene.shots)} shots"
+        return f"timing, size or render preset changed: rebuilt all {len(scene.shots)} shots"
     _rebuild_one(context, bscene, scene, name)
     return f"rebuilt shot {name}"
 
