@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,7 +253,7 @@ def project(
     align: bool = True,
     perplexity: float = 30.0,
     seed: int = 0,
-    n_jobs: int | None = None,
+    n_jobs: int = 1,
     progress: bool = True,
 ) -> Projection:
     """Embed (K, N, U) catalog activations in 3D at every checkpoint.
@@ -264,13 +263,15 @@ def project(
     agreement (against ``labels``), and the parameters that reproduce it. ``independent`` embeds
     each checkpoint from its own PCA start (the comparison the chaining is measured against);
     ``align=False`` also skips the Procrustes fits (only for benchmarks). Bit-for-bit
-    deterministic for a ``seed``, whatever ``n_jobs`` (default: every core; a test checks that
-    1 and 2 threads agree exactly).
+    deterministic for a ``seed``, whatever ``n_jobs`` (a test checks that 1 and 2 threads
+    agree exactly). ``n_jobs`` defaults to 1: openTSNE's threads meet at a barrier every
+    iteration, and on a busy machine (a render node, CI with services) 2 threads were measured
+    3x *slower* than 1; on an idle machine they gain less than 2x.
     """
     from tqdm import tqdm
 
     check_inputs(activations, labels, method=method, perplexity=perplexity)
-    n_jobs = int(n_jobs or os.cpu_count() or 1)
+    n_jobs = max(1, int(n_jobs))
     acts = np.asarray(activations, np.float32)
     labels = np.asarray(labels, np.int64)
     k = acts.shape[0]
