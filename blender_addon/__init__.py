@@ -21,3 +21,16 @@ def unregister() -> None:
     from . import ui
 
     ui.unregister()
+
+
+def __getattr__(name: str):
+    """``build_extension`` and ``AddonError`` for the project (no bpy needed for either)."""
+    if name == "build_extension":
+        from .build import build_extension
+
+        return build_extension
+    if name == "AddonError":
+        from .errors import AddonError
+
+        return AddonError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
