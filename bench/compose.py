@@ -76,18 +76,24 @@ def make_frames(folder: Path, per_shot: int) -> int:
     return len(entries)
 
 
-def storyboard(path: Path, preset: str, crf: int) -> None:
+def storyboard(path: Path, preset: str, crf: int, full: bool) -> None:
+    """``full``: cross-fades, film fades, annotation plates; else cuts only (engine overhead).
+    Both carry the narration, music and captions."""
     segs = []
     for i, name in enumerate(SHOTS):
-        tr = 'transition = "crossfade"\ntransition_duration = 0.25\n' if i % 2 else ""
+        tr = 'transition = "crossfade"\ntransition_duration = 0.25\n' if full and i % 2 else ""
         segs.append(f'[[segment]]\nshot = "{name}"\nextend = true\n{tr}')
-    path.write_text(
-        f'[output]\nsize = [1920, 1080]\nfps = 24\ncrf = {crf}\npreset = "{preset}"\n'
-        '[film]\nfade_in = 0.5\nfade_out = 0.5\n[music]\ngenerate = "pad"\n'
-        + "\n".join(segs)
-        + '\n[[narration]]\nsegment = "spiral_surface"\nat = 0.1\ntext = "A spiral galaxy."\n'
+    fades = "0.25" if full else "0"
+    notes = (
         '[[annotation]]\nsegment = "tsne"\nat = 0.1\nduration = 0.8\ntext = "Red: misclassified"\n'
         '[[annotation]]\nsegment = "profile"\nat = 0.1\nduration = 0.8\ntext = "Final step"\n'
+    )
+    path.write_text(
+        f'[output]\nsize = [1920, 1080]\nfps = 24\ncrf = {crf}\npreset = "{preset}"\n'
+        f'[film]\nfade_in = {fades}\nfade_out = {fades}\n[music]\ngenerate = "pad"\n'
+        + "\n".join(segs)
+        + '\n[[narration]]\nsegment = "spiral_surface"\nat = 0.1\ntext = "A spiral galaxy."\n'
+        + (notes if full else "")
     )
 
 
@@ -125,8 +131,8 @@ def plain(folder: Path, out: Path, preset: str, crf: int) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--frames-per-shot", type=int, default=24)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--frames-per-shot", type=int, default=36)
+    ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--preset", default="medium")
     ap.add_argument("--crf", type=int, default=18)
     a = ap.parse_args()
@@ -135,42 +141,61 @@ def main() -> int:
         t0 = time.perf_counter()
         n = make_frames(d / "frames", a.frames_per_shot)
         print(f"frames: {n} PNGs at 1920x1080 ({time.perf_counter() - t0:.1f} s to make)")
-        storyboard(d / "story.toml", a.preset, a.crf)
-        plain_s, enc_s, total_s, plain_cpu, enc_cpu, film_frames = [], [], [], [], [], 0
+        storyboard(d / "full.toml", a.preset, a.crf, full=True)
+        storyboard(d / "cuts.toml", a.preset, a.crf, full=False)
+        wall: dict[str, list[float]] = {"plain": [], "cuts": [], "full": [], "whole": []}
+        cpu: dict[str, list[float]] = {"plain": [], "cuts": [], "full": []}
+        frames = {"plain": n}
         for r in range(a.rounds):
             c0 = child_cpu()
-            plain_s.append(plain(d / "frames", d / "plain.mp4", a.preset, a.crf))
-            plain_cpu.append(child_cpu() - c0)
-            c0 = child_cpu()
-            t0 = time.perf_counter()
-            res = compose(d / "story.toml", d / "frames", d / "film.mp4", progress=False)
-            total_s.append(time.perf_counter() - t0)
-            enc_cpu.append(child_cpu() - c0)  # ffmpeg (and espeak-ng in round 1: ~0.01 s)
-            enc_s.append(res.encode_seconds)
-            film_frames = res.frames
+            wall["plain"].append(plain(d / "frames", d / "plain.mp4", a.preset, a.crf))
+            cpu["plain"].append(child_cpu() - c0)
+            for kind in ("cuts", "full"):
+                c0 = child_cpu()
+                t0 = time.perf_counter()
+                res = compose(d / f"{kind}.toml", d / "frames", d / f"{kind}.mp4", progress=False)
+                if kind == "full":
+                    wall["whole"].append(time.perf_counter() - t0)
+                cpu[kind].append(child_cpu() - c0)  # ffmpeg (+ espeak-ng once: ~0.01 s)
+                wall[kind].append(res.encode_seconds)
+                frames[kind] = res.frames
+                if kind == "full":
+                    blended = sum(p.overlap for p in res.plan.segments)
+                    blended += round((res.plan.fade_in + res.plan.fade_out) * res.fps)
             print(
-                f"round {r + 1}: plain {plain_s[-1]:.1f} s wall / {plain_cpu[-1]:.1f} s cpu, "
-                f"compose encode {enc_s[-1]:.1f} s wall / {enc_cpu[-1]:.1f} s cpu "
-                f"(whole compose {total_s[-1]:.1f} s)"
+                f"round {r + 1}: "
+                + ", ".join(f"{k} {wall[k][-1]:.1f} s wall / {cpu[k][-1]:.1f} s cpu" for k in cpu)
             )
         med = statistics.median
-        p_fps, e_fps, t_fps = n / med(plain_s), film_frames / med(enc_s), film_frames / med(total_s)
-        p_cpu, e_cpu = n / med(plain_cpu), film_frames / med(enc_cpu)
+        fps = {k: frames[k] / med(wall[k]) for k in cpu}
+        cps = {k: frames[k] / med(cpu[k]) for k in cpu}
         print(
-            f"\nlibx264 preset={a.preset} crf={a.crf}, 1080p, median of {a.rounds} rounds "
-            "(2 shared cores: other jobs add noise to wall time)"
+            f"\nlibx264 preset={a.preset} crf={a.crf}, 1080p, median of {a.rounds} rounds; "
+            "2 shared cores: other jobs add noise to wall time, little to CPU seconds"
         )
-        print(f"{'':28}{'frames':>8}{'fps':>8}{'x plain':>9}{'fps/cpu-s':>11}{'x plain':>9}")
+        print(f"{'':34}{'frames':>7}{'fps':>7}{'x plain':>9}{'fps/cpu-s':>11}{'x plain':>9}")
+        rows = {
+            "plain": "plain ffmpeg (PNG -> mp4)",
+            "cuts": "compose, cuts only",
+            "full": "compose, full storyboard",
+        }
+        for k, label in rows.items():
+            print(
+                f"{label:34}{frames[k]:>7}{fps[k]:>7.2f}{fps[k] / fps['plain']:>9.2f}"
+                f"{cps[k]:>11.2f}{cps[k] / cps['plain']:>9.2f}"
+            )
+        whole = frames["full"] / med(wall["whole"])
         print(
-            f"{'plain ffmpeg (PNG -> mp4)':28}{n:>8}{p_fps:>8.2f}{1.0:>9.2f}{p_cpu:>11.2f}{1.0:>9.2f}"
+            f"{'compose, full, whole run':34}{frames['full']:>7}{whole:>7.2f}"
+            f"{whole / fps['plain']:>9.2f}   (TTS, mix, plates, encode)"
         )
         print(
-            f"{'compose: final encode':28}{film_frames:>8}{e_fps:>8.2f}{e_fps / p_fps:>9.2f}"
-            f"{e_cpu:>11.2f}{e_cpu / p_cpu:>9.2f}"
+            f"all compose runs carry AAC narration+music and a subtitle track; the full one "
+            f"blends {blended} of its {frames['full']} frames (cross-fades, film fades), "
+            "which costs x264 and xfade real work"
         )
-        print(f"{'compose: whole (TTS, mix)':28}{film_frames:>8}{t_fps:>8.2f}{t_fps / p_fps:>9.2f}")
-        ok = "met" if max(e_fps / p_fps, e_cpu / p_cpu) >= 0.8 else "MISSED"
-        print(f"target: final encode >= 0.8x plain -> {ok}")
+        ok = "met" if cps["full"] / cps["plain"] >= 0.8 else "MISSED"
+        print(f"target: final encode >= 0.8x plain (CPU-time ratio, full storyboard) -> {ok}")
     return 0
 
 

@@ -80,7 +80,13 @@ def music_bed(
         if x.shape[1] == 1:
             x = np.repeat(x, 2, axis=1)
         x = x[:, :2]
-        if x.shape[0] < n:  # loop it
+        if x.shape[0] < n:  # loop it, with 30 ms fades so the seams do not click
+            edge = min(x.shape[0] // 4, int(0.03 * rate))
+            if edge > 0:
+                ramp = np.sin(np.linspace(0, np.pi / 2, edge, dtype=np.float32))[:, None] ** 2
+                x = x.copy()
+                x[:edge] *= ramp
+                x[-edge:] *= ramp[::-1]
             reps = int(np.ceil(n / x.shape[0])) + 1
             x = np.concatenate([x] * reps)
         return x[:n]

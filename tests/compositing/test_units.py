@@ -142,3 +142,20 @@ def test_storyboard_paths_are_relative_to_the_storyboard(tmp_path):
         'audio = "sub/line.wav"\n'
     )
     assert load_storyboard(sb).narration[0].audio == Path(wav)
+
+
+def test_a_short_music_file_loops_to_the_film_without_clicks(tmp_path):
+    import subprocess
+
+    from compositing.ffmpeg import ffmpeg_exe
+    from compositing.music import music_bed
+
+    f = tmp_path / "bed.flac"
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "sine=f=220:d=1", str(f)], check=True
+    )
+    x = music_bed(f, None, 3.5, 48000, 0)
+    assert x.shape == (168000, 2)
+    seam = x[48000 - 5 : 48000 + 5, 0]
+    assert np.abs(seam).max() < 0.01  # faded to silence at the loop point
+    assert np.abs(x[24000:24100, 0]).max() > 0.1
