@@ -89,7 +89,8 @@ def _chunk(rng: np.random.Generator, labels: np.ndarray, size: int, difficulty: 
     amp = np.where(kind == KIND_EDGE_ON, u(0.2, 0.4), amp)
     amp = np.where(kind == KIND_S0, 0.0, amp)
     if (kind == KIND_FLOCCULENT).any():
-        patch = rng.uniform(0, 1, (b, size // 4, size // 4)).astype(np.float32)
+        cells = -(-size // 4)  # ceil: odd sizes (Galaxy10 SDSS is 69 px) too
+        patch = rng.uniform(0, 1, (b, cells, cells)).astype(np.float32)
         patch = np.kron(patch, np.ones((4, 4), np.float32))[:, :size, :size]
         flocc = (0.4 * arms + 0.9 * patch**2).astype(np.float32)
         arms = np.where(col(kind == KIND_FLOCCULENT), flocc, arms)

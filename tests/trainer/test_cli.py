@@ -66,3 +66,38 @@ def test_classify_names_the_cutout_that_does_not_decode(tiny_run, tmp_path, caps
     assert main(["classify", str(tiny_run[0]), str(folder), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "des-broken.jpg" in err and not out.exists()
+
+
+@pytest.mark.slow
+def test_train_on_a_galaxy10_file_end_to_end(tmp_path, capsys):
+    """Real-data path: a Galaxy10 SDSS-shaped file (69 px, class ids) -> resized -> run.h5."""
+    import json
+
+    from scene_builders.runfile import read_run
+
+    g, _ = generate(300, size=69, seed=5, difficulty=0.2)
+    ans = np.where(g.labels == 1, 8, 1)  # medium spiral / round smooth
+    ans[:20] = 0  # a class we drop
+    data = tmp_path / "Galaxy10.h5"
+    with h5py.File(data, "w") as f:
+        f["images"], f["ans"] = g.images, ans
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(
+        json.dumps(
+            {
+                "preset": "tiny",
+                "epochs": 2,
+                "checkpoints": 5,
+                "units": 16,
+                "width": 4,
+                "catalog_size": 50,
+            }
+        )
+    )
+    out = tmp_path / "run"
+    assert main(["train", "--config", str(cfg), "--data", str(data), "--out", str(out)]) == 0
+    run = read_run(out / "run.h5")
+    assert run.training.config["data"] == "galaxy10"
+    assert run.catalog.thumbnails.shape == (50, 64, 64, 3)
+    assert all(i.startswith("galaxy10-") and int(i.split("-")[1]) >= 20 for i in run.catalog.ids)
+    assert "dropped 20" in capsys.readouterr().err
