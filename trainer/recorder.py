@@ -17,7 +17,13 @@ def checkpoint_steps(total_steps: int, k: int) -> np.ndarray:
     """``k`` distinct steps in 0..total: step 0 (the untrained network), then geometric, so the
     fast early learning is sampled densely and the slow end sparsely."""
     if total_steps + 1 < k:
-        raise ValueError(f"{k} checkpoints need at least {k - 1} training steps, got {total_steps}")
+        from .errors import TrainerError
+
+        raise TrainerError(
+            None,
+            f"{k} checkpoints need at least {k - 1} training steps, but this config gives "
+            f"{total_steps}: use more images or epochs, a smaller batch, or fewer checkpoints",
+        )
     ck = [0]
     for s in np.geomspace(1, total_steps, k - 1):
         ck.append(max(int(round(s)), ck[-1] + 1))

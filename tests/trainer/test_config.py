@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from trainer import TrainerError, load_config
@@ -34,3 +35,15 @@ def test_bad_config_is_one_clear_error(tmp_path, text, words):
     with pytest.raises(TrainerError) as err:
         load_config(path=f)
     assert str(f) in str(err.value) and words in str(err.value).lower()
+
+
+def test_checkpoints_are_dense_early_and_end_at_the_last_step():
+    from trainer.recorder import checkpoint_steps
+
+    ck = checkpoint_steps(580, 11)
+    assert ck[0] == 0 and ck[-1] == 580 and len(set(ck)) == 11
+    gaps = np.diff(ck)
+    assert np.all(gaps[1:] >= gaps[:-1])  # spacing only grows
+    assert list(checkpoint_steps(10, 11)) == list(range(11))
+    with pytest.raises(TrainerError, match="11 checkpoints need at least 10 training steps"):
+        checkpoint_steps(9, 11)
