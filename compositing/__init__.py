@@ -6,13 +6,25 @@ Public API (import-light; heavy modules load on first use)::
             progress=True, timeline=None) -> ComposeResult
     load_storyboard(path) -> Storyboard        # validates; StoryboardError lists problems
     StoryboardError                            # the package's one error (user_facing)
+    DEMO_STORYBOARD                            # the demo film's storyboard (package data)
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .errors import StoryboardError
 
-__all__ = ["ComposeResult", "Storyboard", "StoryboardError", "compose", "load_storyboard"]
+DEMO_STORYBOARD = Path(__file__).parent / "storyboards" / "demo.toml"
+
+__all__ = [
+    "DEMO_STORYBOARD",
+    "ComposeResult",
+    "Storyboard",
+    "StoryboardError",
+    "compose",
+    "load_storyboard",
+]
 
 
 def __getattr__(name: str):

@@ -66,6 +66,7 @@ def _read_wav(path: Path) -> tuple[np.ndarray, int]:
 def _read_pydub(path: Path) -> tuple[np.ndarray, int]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # "couldn't find ffmpeg" at import
+        warnings.simplefilter("ignore", DeprecationWarning)  # pydub imports audioop
         from pydub import AudioSegment
 
     AudioSegment.converter = ffmpeg_exe()

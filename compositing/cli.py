@@ -7,7 +7,9 @@ from pathlib import Path
 
 def demo_storyboard() -> Path:
     """The demo's storyboard, shipped as package data."""
-    return Path(__file__).parent / "storyboards" / "demo.toml"
+    from . import DEMO_STORYBOARD
+
+    return DEMO_STORYBOARD
 
 
 def compose_cli(args) -> int:

@@ -159,3 +159,20 @@ def test_a_short_music_file_loops_to_the_film_without_clicks(tmp_path):
     seam = x[48000 - 5 : 48000 + 5, 0]
     assert np.abs(seam).max() < 0.01  # faded to silence at the loop point
     assert np.abs(x[24000:24100, 0]).max() > 0.1
+
+
+def test_a_command_voice_plugs_in_like_piper_would(tmp_path):
+    from compositing.storyboard import Voice
+    from compositing.voices import synthesize
+    from tests.conftest import require_command
+
+    require_command("espeak-ng")
+    via_stdin = Voice(engine="command", command=("espeak-ng", "-s", "150", "-w", "{out}"))
+    via_arg = Voice(engine="command", command=("espeak-ng", "-s", "150", "-w", "{out}", "{text}"))
+    a = synthesize("Two clean clusters remain.", via_stdin, 48000, tmp_path / "cache")
+    b = synthesize("Two clean clusters remain.", via_arg, 48000)
+    assert a.shape == b.shape and a.shape[0] > 48000 * 0.8
+    assert len(list((tmp_path / "cache").glob("*.wav"))) == 1  # cached for the re-run
+    missing = Voice(engine="command", command=("piper-not-installed", "--output_file", "{out}"))
+    with pytest.raises(Exception, match="'piper-not-installed' is not installed"):
+        synthesize("x", missing, 48000)
