@@ -61,7 +61,7 @@ _DEFAULT_DURATIONS = {
 }
 
 _DEFAULT_QUALITY = {
-    "preview": {"resolution": (640, 360), "samples": 3},
+    "preview": {"resolution": (640, 360), "samples": 2},
     "final": {"resolution": (1920, 1080), "samples": 64},
 }
 
@@ -73,7 +73,7 @@ class Look:
     fps: int = 24
     quality: str = "preview"
     resolution: tuple[int, int] = (640, 360)
-    samples: int = 3  # the writer's preset adds the rest (denoiser, bounces) by quality
+    samples: int = 2  # the writer's preset adds the rest (denoiser, bounces) by quality
     colors: dict = field(default_factory=lambda: dict(_DEFAULT_COLORS))
     durations: dict = field(default_factory=lambda: dict(_DEFAULT_DURATIONS))
     surface_rows: int = 40  # at most this many iterations become surface rows

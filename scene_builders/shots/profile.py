@@ -133,7 +133,7 @@ def profile(run: Run, look: Look) -> Shot:
             f"{name}_legend_spiral",
             "spiral",
             0.3,
-            (-w, -0.1, HEIGHT + 0.55),
+            (-w, -0.1, HEIGHT + 0.3),
             material=c.M_SPIRAL_TEXT,
             align="left",
         ),
@@ -141,7 +141,7 @@ def profile(run: Run, look: Look) -> Shot:
             f"{name}_legend_elliptical",
             "elliptical",
             0.3,
-            (-w + 1.5, -0.1, HEIGHT + 0.55),
+            (-w + 1.5, -0.1, HEIGHT + 0.3),
             material=c.M_ELLIPTICAL_TEXT,
             align="left",
         ),
@@ -149,7 +149,7 @@ def profile(run: Run, look: Look) -> Shot:
     views = [
         (0.0, (-2.6, -3.6, 1.3), (-2.6, 0.0, 1.0)),
         (0.55, (1.6, -3.8, 1.4), (1.6, 0.0, 1.1)),
-        (1.0, (0.0, -9.8, 1.7), (0.0, 0.0, 1.2)),
+        (1.0, (0.0, -10.4, 1.6), (0.0, 0.0, 1.25)),
     ]
     cam = c.camera_path(f"{name}_camera", frames, views, lens=35.0)
     return Shot(name, "A close look at the final responses", 1, frames, cam, tuple(items))

@@ -69,11 +69,14 @@ def tsne(run: Run, look: Look) -> Shot:
         tiles=np.arange(n, dtype=np.int64),
         atlas=c.SPHERE_ATLAS,
     )
-    r, h = 8.6, 2.6
+    # Orbit, closing in as the clusters tighten: the radius follows the cloud's spread.
+    spread = np.percentile(np.abs(pos[:, :, :2]), 95, axis=(1, 2))
+    t_keys = np.linspace(0, 1, 6)
+    cloud = np.interp(t_keys, np.linspace(0, 1, k), spread)
     angles = np.radians(np.linspace(-120.0, 20.0, 6))
     views = [
-        (t, (r * np.cos(a), r * np.sin(a), h - 0.8 * t), (0.0, 0.0, -0.1))
-        for t, a in zip(np.linspace(0, 1, 6), angles, strict=True)
+        (t, (r * np.cos(a), r * np.sin(a), 0.3 * r), (0.0, 0.0, -0.1))
+        for t, a, r in zip(t_keys, angles, np.clip(cloud * 3.6, 3.0, 9.0), strict=True)
     ]
     cam = c.camera_path(f"{name}_camera", frames, views, lens=35.0)
     acc = run.snapshots.accuracy(run.catalog.labels)

@@ -72,3 +72,16 @@ def test_atlas_tiles_read_back_as_the_thumbnails(sample_run):
 def test_atlas_rejects_non_image_input():
     with pytest.raises(SceneError, match="thumbnails have shape"):
         pack_atlas(np.zeros((3, 8, 8), np.uint8))
+
+
+def test_the_package_builds_scenes_without_importing_bpy_or_pxr():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, scene_builders as s, scene_builders.blender, scene_builders.cli;"
+        "s.build_scene; s.load_look; s.write_blend;"
+        "print(sorted(m for m in ('bpy', 'pxr', 'tensorflow') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
