@@ -28,9 +28,11 @@ MAPS = {
 }
 
 
-def load_galaxy10(path, *, report=sys.stderr) -> Galaxies:
+def load_galaxy10(path, *, report="stderr") -> Galaxies:
+    """The kept galaxies; a one-line account goes to ``report`` (stderr; None: silent)."""
     import h5py
 
+    report = sys.stderr if report == "stderr" else report
     path = Path(path) if path is not None else None
     if path is None:
         raise TrainerError(None, "Galaxy10 needs a file: set data_path (or --data FILE.h5)")

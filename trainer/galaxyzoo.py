@@ -93,9 +93,10 @@ def load_galaxyzoo(
     spiral_threshold=0.985,
     elliptical_threshold=0.926,
     size: int | None = None,
-    report=sys.stderr,
+    report="stderr",
     progress: bool = False,
 ) -> Galaxies:
+    report = sys.stderr if report == "stderr" else report  # resolved now: stderr may be swapped
     ids, labels, counts = read_labels(csv_path, spiral_threshold, elliptical_threshold)
     if images_dir is None:
         raise TrainerError(csv_path, "needs a cutout folder (images_path, or --images DIR)")

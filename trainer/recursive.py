@@ -83,7 +83,7 @@ def train_recursive(
     pool_size: int = 4000,
     resume: bool = False,
     progress: bool = True,
-    report=sys.stderr,
+    report="stderr",
 ) -> Path:
     """Train (or reuse a finished identical run in ``out_dir``), then ``rounds`` of
     pseudo-labelling; returns ``out_dir/run.h5`` with the ``rounds`` group."""
@@ -92,6 +92,7 @@ def train_recursive(
     from .classify import load_model, load_unlabelled, predict
     from .loop import _prepare, train
 
+    report = sys.stderr if report == "stderr" else report
     if per_class < 1 or rounds < 1:
         raise TrainerError(None, "--per-class and --rounds must be at least 1")
     out_dir = Path(out_dir)
