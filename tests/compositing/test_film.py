@@ -113,3 +113,17 @@ def _source(frames_dir):
     from compositing.frames import load_frames
 
     return load_frames(frames_dir)
+
+
+def test_the_demo_storyboard_composes_a_film_over_a_minute_long(tmp_path_factory):
+    from compose_helpers import make_frames
+
+    from compositing import DEMO_STORYBOARD
+
+    d = tmp_path_factory.mktemp("demo")
+    frames = make_frames(d / "frames", frames_per_shot=12)  # tiny renders: narration extends
+    result = compose(DEMO_STORYBOARD, frames, d / "demo.mp4", preview=True, progress=False)
+    assert result.duration >= 60.0
+    assert abs(probe(result.film).duration - result.duration) <= 0.05
+    assert len(result.cues) >= len(result.plan.narration)
+    assert abs(result.loudness + 16.0) < 0.1 and result.true_peak <= -1.5 + 1e-6
