@@ -127,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--unlabelled", type=Path, help="folder or .h5 of unlabelled images")
     t.add_argument("--per-class", type=int, default=1000, help="pseudo-labels per class a round")
     t.add_argument("--rounds", type=int, default=1, help="recursive rounds")
+    t.add_argument(
+        "--floor", type=float, default=0.9, help="pseudo-label probability floor (default 0.9)"
+    )
     t.set_defaults(handler=_lazy("trainer.cli", "train_cli"))
 
     c = sub.add_parser(
