@@ -44,6 +44,7 @@ def train_cli(args) -> int:
             args.unlabelled,
             per_class=args.per_class,
             rounds=args.rounds,
+            floor=getattr(args, "floor", 0.9),
             resume=args.resume,
         )
     else:
