@@ -41,8 +41,9 @@ is the fallback when openTSNE is missing; ``pca`` is a linear baseline that take
 PCA_DIMS = 50
 METRIC_NEIGHBOURS = 10
 EXAGGERATION = 12.0
-THETA = 0.5
-"""Barnes-Hut opening angle (openTSNE's default)."""
+THETA = 0.8
+"""Barnes-Hut opening angle. openTSNE's default 0.5 cost ~1.7x the time for the same
+trustworthiness (0.9558 vs 0.9554 on the bench's 11 x 1000 x 1024 input)."""
 FIRST_SCHEDULE = (250, 500)
 """(early exaggeration, normal) iterations for the first checkpoint, or every one if independent."""
 CHAINED_SCHEDULE = (0, 250)
