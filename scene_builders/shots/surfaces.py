@@ -185,7 +185,7 @@ def _shot(name: str, run: Run, look: Look, probes: list[tuple[str, int, str]]) -
         items.append(mesh)
     stage_items, markers = _stage_items(name, run, look, land)
     items += stage_items + _frame_items(name, run.units)
-    cam = c.camera_path(f"{name}_camera", frames, _VIEWS[name], lens=35.0)
+    cam = c.camera_path(f"{name}_camera", frames, _VIEWS[name], lens=30.0)
     return Shot(name, _TITLES[name], 1, frames, cam, tuple(items), tuple(markers))
 
 
