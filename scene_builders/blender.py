@@ -613,7 +613,10 @@ def build_into_current(scene: Scene):
         _light(light, root)
     start, end = scene.frame_start, scene.frame_end
     cams = []
-    for shot in sorted(scene.shots, key=lambda s: s.first_frame):
+    from tqdm import tqdm
+
+    ordered = sorted(scene.shots, key=lambda s: s.first_frame)
+    for shot in tqdm(ordered, desc="blender scene", unit="shot", file=sys.stderr, leave=False):
         coll = bpy.data.collections.new(shot.name)
         root.children.link(coll)
         vis = _visibility(shot.first_frame, shot.last_frame, start, end)
