@@ -46,42 +46,90 @@ class Burn:
     margin_v: int
 
 
+@dataclass(frozen=True)
+class Piece:
+    """A run of one segment's film frames, fed to ffmpeg as its own image sequence.
+
+    Segments are cut into head (blended with the previous segment), body and tail (blended
+    with the next), so ``xfade`` sees only the overlapping frames: measured here, xfade costs
+    ~3 ms of CPU for *every* 1080p frame it passes through, blended or not, while ``concat``
+    passes frames for free.
+    """
+
+    segment: int
+    role: str  # head | body | tail
+    first: int  # film frames within the segment, [first, end)
+    end: int
+
+    @property
+    def frames(self) -> int:
+        return self.end - self.first
+
+
+def pieces(plan: Plan) -> list[Piece]:
+    """The pieces of every segment, in film order."""
+    out = []
+    segs = plan.segments
+    for i, p in enumerate(segs):
+        o_in = p.overlap if i > 0 else 0
+        o_out = segs[i + 1].overlap if i + 1 < len(segs) else 0
+        if o_in:
+            out.append(Piece(i, "head", 0, o_in))
+        if p.frames - o_out > o_in:
+            out.append(Piece(i, "body", o_in, p.frames - o_out))
+        if o_out:
+            out.append(Piece(i, "tail", p.frames - o_out, p.frames))
+    return out
+
+
 def _f(x: float) -> str:
     return f"{x:.6f}".rstrip("0").rstrip(".") or "0"
 
 
 def filtergraph(
     plan: Plan,
+    parts: list[Piece],
     scaled: list[bool],
     plates: list[Plate],
     out: Output,
     burn: Burn | None,
 ) -> str:
-    """The ``-filter_complex`` text; inputs are the segments, then the plates, in order."""
+    """The ``-filter_complex`` text; inputs are the pieces, then the plates, in order.
+
+    Bodies and blended transitions are joined by one ``concat``; ``scaled[i]`` says whether
+    segment i's frames need scaling to the film's size.
+    """
     w, h = out.size
     fps = plan.fps
     lines = []
-    for i, _ in enumerate(plan.segments):
-        chain = f"[{i}:v]"
-        if scaled[i]:
+    label = {}
+    for j, piece in enumerate(parts):
+        chain = f"[{j}:v]"
+        if scaled[piece.segment]:
             chain += (
                 f"scale={w}:{h}:force_original_aspect_ratio=decrease:flags=bicubic,"
                 f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black,"
             )
-        lines.append(chain + f"setsar=1,format=yuv420p[s{i}]")
-    acc = "s0"
-    for i, p in enumerate(plan.segments[1:], 1):
-        kind = p.segment.transition
-        if kind == "cut" or p.overlap == 0:
-            lines.append(f"[{acc}][s{i}]concat=n=2:v=1:a=0,settb=1/{fps}[c{i}]")
-        else:
-            t = "fade" if kind == "crossfade" else "fadeblack"
+        lines.append(chain + f"setsar=1,format=yuv420p[q{j}]")
+        label[(piece.segment, piece.role)] = f"q{j}"
+    order = []
+    for i, p in enumerate(plan.segments):
+        if (i, "head") in label:
+            t = "fade" if p.segment.transition == "crossfade" else "fadeblack"
             lines.append(
-                f"[{acc}][s{i}]xfade=transition={t}:duration={_f(p.overlap / fps)}:"
-                f"offset={_f(p.start / fps)}[c{i}]"
+                f"[{label[(i - 1, 'tail')]}][{label[(i, 'head')]}]xfade=transition={t}:"
+                f"duration={_f(p.overlap / fps)}:offset=0[x{i}]"
             )
-        acc = f"c{i}"
-    n = len(plan.segments)
+            order.append(f"x{i}")
+        if (i, "body") in label:
+            order.append(label[(i, "body")])
+    if len(order) > 1:
+        joined = "".join(f"[{x}]" for x in order)
+        lines.append(f"{joined}concat=n={len(order)}:v=1:a=0,settb=1/{fps}[c]")
+    else:
+        lines.append(f"[{order[0]}]null[c]")
+    acc = "c"
+    n = len(parts)
     for j, pl in enumerate(plates):
         dur = pl.end - pl.start
         fade = min(pl.fade, dur / 2)

@@ -109,11 +109,11 @@ def compose(
         if cues:
             (work / "captions.srt").write_text(cap.to_srt(cues), encoding="utf-8")
 
-        seq_dirs, scaled = _sequences(sb, source, plan, work)
+        seq_dirs, parts, scaled = _sequences(sb, source, plan, work)
         plates = _plates(sb, plan, work)
         burn = _burn(sb, work) if burn_captions and cues else None
         (work / "graph.txt").write_text(
-            encode.filtergraph(plan, scaled, plates, sb.output, burn), encoding="utf-8"
+            encode.filtergraph(plan, parts, scaled, plates, sb.output, burn), encoding="utf-8"
         )
         argv = encode.command(
             plan,
@@ -184,16 +184,15 @@ def _link(src: Path, dst: Path) -> None:
 
 def _sequences(
     sb: Storyboard, source: FrameSource, plan: Plan, work: Path
-) -> tuple[list[str], list[bool]]:
-    """One folder of numbered links per segment, one link per film frame."""
+) -> tuple[list[str], list[encode.Piece], list[bool]]:
+    """One folder of numbered links per piece (head, body, tail of each segment), one link
+    per film frame; and per segment whether its frames need scaling."""
     from PIL import Image
 
     size = sb.output.size
-    dirs, scaled = [], []
-    sizes: dict[Path, tuple[int, int]] = {}
+    files_of: list[list[Path]] = []
+    scaled = []
     for i, p in enumerate(plan.segments):
-        d = work / f"seq{i:03d}"
-        d.mkdir()
         seg = p.segment
         if seg.is_card:
             card = work / f"card{i:03d}.png"
@@ -203,18 +202,21 @@ def _sequences(
             files = [card.resolve()] * p.frames
         else:
             files = [plan.source_file(source, p, k).resolve() for k in range(p.frames)]
-        for k, f in enumerate(files):
+        try:
+            with Image.open(files[0]) as im:
+                scaled.append(im.size != tuple(size))
+        except OSError as exc:
+            raise StoryboardError(f"{files[0]}: not a readable PNG frame: {exc}") from exc
+        files_of.append(files)
+    parts = encode.pieces(plan)
+    dirs = []
+    for j, piece in enumerate(parts):
+        d = work / f"seq{j:03d}"
+        d.mkdir()
+        for k, f in enumerate(files_of[piece.segment][piece.first : piece.end]):
             _link(f, d / f"{k:06d}.png")
-        first = files[0]
-        if first not in sizes:
-            try:
-                with Image.open(first) as im:
-                    sizes[first] = im.size
-            except OSError as exc:
-                raise StoryboardError(f"{first}: not a readable PNG frame: {exc}") from exc
         dirs.append(d.name)
-        scaled.append(sizes[first] != tuple(size))
-    return dirs, scaled
+    return dirs, parts, scaled
 
 
 def _plates(sb: Storyboard, plan: Plan, work: Path) -> list[encode.Plate]:

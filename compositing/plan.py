@@ -156,6 +156,13 @@ def make_plan(sb: Storyboard, source: FrameSource, narration_durations: list[flo
                     f"than it ({planned[-1].segment.name!r} and {seg.name!r})"
                 )
                 overlap = max(0, limit - 1)
+        if planned and overlap + planned[-1].overlap > planned[-1].frames:
+            problems.append(
+                f"{sb.where('segment', i, 'transition_duration')}: segment "
+                f"{planned[-1].segment.name!r} is too short for the transitions into and out of "
+                "it; shorten them or lengthen the segment"
+            )
+            overlap = max(0, planned[-1].frames - planned[-1].overlap)
         start = start + (planned[-1].frames - overlap if planned else 0)
         planned.append(PlannedSegment(seg, start, frames, overlap, fps))
     total = planned[-1].end if planned else 0

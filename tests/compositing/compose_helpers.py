@@ -116,7 +116,7 @@ def storyboard_text(extra: str = "", music: str = 'generate = "pad"\nseed = 3') 
 
         [[segment]]
         shot = "tsne"
-        transition = "fade"
+        transition = "crossfade"
         transition_duration = 0.5
         extend = true
 
@@ -124,7 +124,7 @@ def storyboard_text(extra: str = "", music: str = 'generate = "pad"\nseed = 3') 
         name = "end"
         title = "The end"
         duration = 1.5
-        transition = "crossfade"
+        transition = "fade"
         transition_duration = 0.5
 
         [[narration]]

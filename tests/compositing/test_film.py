@@ -100,6 +100,21 @@ def test_an_annotation_is_drawn_only_inside_its_window(film, frames_dir):
         assert rest >= 35.0
 
 
+def test_a_crossfade_blends_the_two_shots_and_a_fade_goes_through_black(film, frames_dir):
+    source = _source(frames_dir)
+    ell, tsne, end = (film.plan.segment(n) for n in ("elliptical_surface", "tsne", "end"))
+    assert tsne.overlap == 12 and tsne.start == ell.end - 12
+    k = 6  # halfway through the cross-fade
+    a = np.asarray(Image.open(film.plan.source_file(source, ell, 24 + k)).convert("RGB"))
+    b = np.asarray(Image.open(film.plan.source_file(source, tsne, k)).convert("RGB"))
+    shown = frame_at(film.film, tsne.start + k, 24, (160, 90))
+    half = (a.astype(float) + b) / 2
+    assert psnr(shown, half) >= 30.0
+    assert psnr(shown, half) > max(psnr(shown, a), psnr(shown, b)) + 5
+    mid_black = frame_at(film.film, end.start + end.overlap // 2, 24, (160, 90))
+    assert mid_black.mean() < 12  # the fade through black reaches black halfway
+
+
 def test_the_mixed_audio_is_written_beside_the_film(film):
     from scipy.io import wavfile
 
