@@ -1,11 +1,13 @@
 """The final encode as one ffmpeg run: the plan becomes a filtergraph.
 
-Each segment is an image sequence (symlinks in the work folder, one per film frame, so holds
-and lower render rates need no filter); cuts are ``concat``, cross-fades and fades through
-black are ``xfade``; annotation plates are pre-rendered PNGs laid on with ``overlay`` only
-inside their window (``setpts`` shifts them there, ``eof_action=pass`` ends them); captions are
-burned with ``subtitles`` (libass) when asked. ffmpeg decodes inputs on their own threads, so
-the whole thing runs at plain-encode speed (``bench/compose.py``).
+Each segment is cut into pieces, each an image sequence (symlinks in the work folder, one per
+film frame, so holds and lower render rates need no filter): the bodies and the blended
+transitions are joined by one ``concat``; cross-fades and fades through black are ``xfade``
+over just the overlapping head and tail pieces; annotation plates are pre-rendered PNGs laid
+on with ``overlay`` only inside their window (``setpts`` shifts them there, ``eof_action=pass``
+ends them); captions are burned with ``subtitles`` (libass) when asked. ffmpeg decodes the
+inputs on their own threads, so the whole thing runs at plain-encode speed
+(``bench/compose.py``).
 """
 
 from __future__ import annotations
