@@ -114,3 +114,13 @@ def test_importing_the_projection_and_its_verb_pulls_in_no_tensorflow():
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_sklearn_fallback_gives_usable_chained_tracks(small_run):
+    acts, labels = small_run.snapshots.activations[-2:, :60], small_run.catalog.labels[:60]
+    sk = project(acts, labels, method="sklearn", perplexity=15, progress=False)
+    assert sk.method == "sklearn" and sk.params["chained"]
+    assert np.abs(sk.positions).max() <= 1.0
+    # sklearn's 3D maps of a 60-galaxy catalog are worse than openTSNE's (0.86 vs 0.99 here).
+    assert sk.trustworthiness.min() > 0.8
+    assert sk.knn_agreement[-1] >= 0.95
