@@ -20,6 +20,10 @@ from .stages import Stage, StageRecord, run_stages
 STAGES = ("train", "project", "scene", "render", "compose", "preview")
 
 
+class DemoError(Exception):
+    user_facing = True
+
+
 @dataclass(frozen=True)
 class DemoPlan:
     out: Path
@@ -47,10 +51,17 @@ class DemoPlan:
         return self.out / "film.mp4"
 
 
-def _look(plan: DemoPlan):
-    from scene_builders.look import demo_look
+PRESETS = Path(__file__).parent / "presets"
 
-    return demo_look(plan.quality, plan.size)
+
+def _look_path(plan: DemoPlan) -> Path | None:
+    return PRESETS / "tiny-look.toml" if plan.size == "tiny" else None
+
+
+def _look(plan: DemoPlan):
+    from scene_builders.look import load_look
+
+    return load_look(_look_path(plan), plan.quality)
 
 
 def _train(plan: DemoPlan) -> None:
@@ -70,29 +81,33 @@ def _project(plan: DemoPlan) -> None:
 
 
 def _scene(plan: DemoPlan) -> None:
-    from scene_builders.build import build_scene
+    from scene_builders.cli import write_scene
     from scene_builders.runfile import read_run
-    from scene_builders.writers import write_targets
 
-    run = read_run(plan.run)
-    scene, skipped = build_scene(run, _look(plan))
-    if skipped:
-        print(f"scene: skipped shots {', '.join(skipped)}")
-    write_targets(scene, plan.scene_dir, ["blender", "maya", "usd"])
+    write_scene(read_run(plan.run), _look(plan), plan.scene_dir, ["blender", "maya", "usd"])
 
 
 def _render(plan: DemoPlan) -> None:
     import render_farm
 
-    render_farm.render(plan.blend, plan.frames, backend="local", progress=True)
-    render_farm.collect(plan.frames)
+    result = render_farm.render(plan.blend, plan.frames, backend="local", progress=True)
+    if not result.complete:
+        raise DemoError(
+            f"{plan.frames}: {result.frames_missing} frames are still missing; "
+            "re-run the demo to resume the render"
+        )
 
 
 def _compose(plan: DemoPlan) -> None:
     import compositing
 
-    board = compositing.demo_storyboard()
-    compositing.compose(board, plan.frames, plan.film, preview=plan.size == "tiny", progress=True)
+    compositing.compose(
+        compositing.DEMO_STORYBOARD,
+        plan.frames,
+        plan.film,
+        preview=plan.size == "tiny",
+        progress=True,
+    )
 
 
 def _preview(plan: DemoPlan) -> None:
@@ -105,26 +120,65 @@ def _preview(plan: DemoPlan) -> None:
 def stages_for(plan: DemoPlan) -> list[Stage]:
     look = {"quality": plan.quality, "size": plan.size}
     return [
-        Stage("train", lambda: _train(plan), (), (plan.run,), {"size": plan.size},
-              "train the classifier on synthetic galaxies, recording the run file"),
-        Stage("project", lambda: _project(plan), (plan.run,), (plan.run,), {"size": plan.size},
-              "3D t-SNE tracks of the catalog"),
-        Stage("scene", lambda: _scene(plan), (plan.run,),
-              (plan.blend, plan.scene_dir / "scene.ma", plan.scene_dir / "scene.usda",
-               plan.scene_dir / "timeline.json"), look,
-              "Blender, Maya and USD scenes"),
-        Stage("render", lambda: _render(plan), (plan.blend,), (plan.frames / "frames.json",),
-              look, "render the frames on the local farm"),
-        Stage("compose", lambda: _compose(plan), (plan.frames / "frames.json",),
-              (plan.film, plan.film.with_suffix(".srt")), look,
-              "narration, music, captions and the film"),
-        Stage("preview", lambda: _preview(plan), (plan.run,), (plan.out / "preview.html",), {},
-              "the interactive preview page"),
+        Stage(
+            "train",
+            lambda: _train(plan),
+            (),
+            (plan.run,),
+            {"size": plan.size},
+            "train the classifier on synthetic galaxies, recording the run file",
+        ),
+        Stage(
+            "project",
+            lambda: _project(plan),
+            (plan.run,),
+            (plan.run,),
+            {"size": plan.size},
+            "3D t-SNE tracks of the catalog",
+        ),
+        Stage(
+            "scene",
+            lambda: _scene(plan),
+            (plan.run,),
+            (
+                plan.blend,
+                plan.scene_dir / "scene.ma",
+                plan.scene_dir / "scene.usda",
+                plan.scene_dir / "timeline.json",
+            ),
+            look,
+            "Blender, Maya and USD scenes",
+        ),
+        Stage(
+            "render",
+            lambda: _render(plan),
+            (plan.blend,),
+            (plan.frames / "frames.json",),
+            look,
+            "render the frames on the local farm",
+        ),
+        Stage(
+            "compose",
+            lambda: _compose(plan),
+            (plan.frames / "frames.json",),
+            (plan.film, plan.film.with_suffix(".srt")),
+            look,
+            "narration, music, captions and the film",
+        ),
+        Stage(
+            "preview",
+            lambda: _preview(plan),
+            (plan.run,),
+            (plan.out / "preview.html",),
+            {},
+            "the interactive preview page",
+        ),
     ]
 
 
-def run_demo(out: Path, quality: str = "preview", size: str = "full",
-             force: tuple[str, ...] = ()) -> list:
+def run_demo(
+    out: Path, quality: str = "preview", size: str = "full", force: tuple[str, ...] = ()
+) -> list:
     plan = DemoPlan(Path(out), quality, size)
     plan.out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -155,16 +209,26 @@ def write_report(plan: DemoPlan, outcomes, total: float) -> Path:
     hist = run.training.history
     if "val_accuracy" in hist and len(hist["val_accuracy"]):
         lines += ["", f"Final validation accuracy: {float(hist['val_accuracy'][-1]):.4f}."]
-    lines += ["", "## Stage timings (this machine)", "", "| stage | this run | last real run |",
-              "| --- | --- | --- |"]
+    lines += [
+        "",
+        "## Stage timings (this machine)",
+        "",
+        "| stage | this run | last real run |",
+        "| --- | --- | --- |",
+    ]
     for o in outcomes:
         last = record.seconds(o.name)
-        lines.append(f"| {o.name} | {'skipped (up to date)' if o.skipped else f'{o.seconds:.1f} s'}"
-                     f" | {'' if last is None else f'{last:.1f} s'} |")
+        lines.append(
+            f"| {o.name} | {'skipped (up to date)' if o.skipped else f'{o.seconds:.1f} s'}"
+            f" | {'' if last is None else f'{last:.1f} s'} |"
+        )
     lines.append(f"| total | {total:.1f} s | |")
     files = [
-        ("run/run.h5", "the run file: probe responses, catalog snapshots, t-SNE tracks "
-                       "(`galaxyreel inspect run/run.h5`)"),
+        (
+            "run/run.h5",
+            "the run file: probe responses, catalog snapshots, t-SNE tracks "
+            "(`galaxyreel inspect run/run.h5`)",
+        ),
         ("scene/scene.blend", "Blender scene, keyed, renders headless on any node"),
         ("scene/scene.ma", "Maya ASCII scene (see docs/maya.md)"),
         ("scene/scene.usda", "USD stage for Maya (maya-usd), Blender, usdview"),
@@ -178,8 +242,11 @@ def write_report(plan: DemoPlan, outcomes, total: float) -> Path:
     lines += [f"- `{name}`: {what}" for name, what in files if (plan.out / name).exists()]
     if (plan.frames / "frames.json").exists():
         info = json.loads((plan.frames / "frames.json").read_text())
-        lines += ["", f"Frames: {len(info.get('frames', []))} at "
-                      f"{'x'.join(map(str, info.get('resolution', [])))}."]
+        lines += [
+            "",
+            f"Frames: {len(info.get('frames', []))} at "
+            f"{'x'.join(map(str, info.get('resolution', [])))}.",
+        ]
     path = plan.out / "REPORT.md"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -188,6 +255,8 @@ def write_report(plan: DemoPlan, outcomes, total: float) -> Path:
 def run_cli(args) -> int:
     outcomes = run_demo(args.out, args.quality, args.size, tuple(args.force))
     ran = [o.name for o in outcomes if not o.skipped]
-    print(f"demo: {args.out}/film.mp4 ready ({'ran ' + ', '.join(ran) if ran else 'all stages up to date'});"
-          f" see {args.out}/REPORT.md")
+    print(
+        f"demo: {args.out}/film.mp4 ready ({'ran ' + ', '.join(ran) if ran else 'all stages up to date'});"
+        f" see {args.out}/REPORT.md"
+    )
     return 0

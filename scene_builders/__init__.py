@@ -27,6 +27,12 @@ _LAZY = {
     "render_stills": "blender",
     "set_realize": "blender",
     "write_timeline": "cli",
+    "write_scene": "cli",
+    "write_ma": "maya_ascii",
+    "write_usd": "usd",
+    "export_for_maya": "maya_export",
+    "write_vtk": "vtk_export",
+    "write_vtk_run": "vtk_export",
 }
 
 __all__ = sorted(_LAZY)

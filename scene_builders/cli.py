@@ -64,8 +64,46 @@ def _writer(target: str):
     return getattr(mod, func)
 
 
-def scene_cli(args) -> int:
+def write_scene(
+    run, look, out: Path, targets: list[str], shots: list[str] | None = None, log=print
+):
+    """Build once, write ``timeline.json`` and every target; what the CLI and the demo call.
+
+    One target failing does not stop the others; the failures are raised together at the end.
+    Returns the Scene and the skipped shots.
+    """
     from .build import build_scene
+
+    scene, skipped = build_scene(run, look, shots)
+    for reason in skipped:
+        print(f"galaxyreel scene: skipped shot {reason}", file=sys.stderr)
+    out = Path(out)
+    write_timeline(scene, out / "timeline.json")
+    log(
+        f"{out / 'timeline.json'}: {len(scene.shots)} shots, frames "
+        f"{scene.frame_start}-{scene.frame_end} at {scene.fps} fps"
+    )
+    failures = []
+    for target in targets:
+        name = TARGETS[target][2]
+        # The ParaView export carries science data (labels, probabilities, steps) that the IR
+        # does not hold, so it also gets the run.
+        extra = {"run": run} if target == "paraview" else {}
+        try:
+            written = _writer(target)(scene, out / name, **extra)
+        except Exception as exc:  # noqa: BLE001 - one target's failure must not hide the others'
+            if not getattr(type(exc), "user_facing", False) and len(targets) == 1:
+                raise
+            failures.append(f"{target}: {exc}")
+            print(f"galaxyreel scene: {target} failed: {exc}", file=sys.stderr)
+            continue
+        log(f"{written}: {target} scene written")
+    if failures:
+        raise SceneError("; ".join(failures))
+    return scene, skipped
+
+
+def scene_cli(args) -> int:
     from .look import load_look
     from .runfile import read_run
 
@@ -74,27 +112,5 @@ def scene_cli(args) -> int:
     shots = getattr(args, "shots", None)
     shot_list = [s.strip() for s in shots.split(",") if s.strip()] if shots else None
     run = read_run(args.run)
-    scene, skipped = build_scene(run, look, shot_list)
-    for reason in skipped:
-        print(f"galaxyreel scene: skipped shot {reason}", file=sys.stderr)
-    out = Path(args.out)
-    write_timeline(scene, out / "timeline.json")
-    print(
-        f"{out / 'timeline.json'}: {len(scene.shots)} shots, frames "
-        f"{scene.frame_start}-{scene.frame_end} at {scene.fps} fps"
-    )
-    failures = []
-    for target in targets:
-        name = TARGETS[target][2]
-        try:
-            written = _writer(target)(scene, out / name)
-        except Exception as exc:  # noqa: BLE001 - one target's failure must not hide the others'
-            if not getattr(type(exc), "user_facing", False) and len(targets) == 1:
-                raise
-            failures.append(f"{target}: {exc}")
-            print(f"galaxyreel scene: {target} failed: {exc}", file=sys.stderr)
-            continue
-        print(f"{written}: {target} scene written")
-    if failures:
-        raise SceneError("; ".join(failures))
+    write_scene(run, look, Path(args.out), targets, shot_list)
     return 0
