@@ -44,6 +44,7 @@ DEFAULTS: dict = {
     "units": 1024,  # penultimate layer (and the dense layer before it)
     "dropout": 0.5,
     "bn_momentum": 0.9,  # from scratch; 0.99 keeps inference outputs at one class for long
+    "precise_bn_batches": 8,  # from scratch: re-estimate BN statistics at each epoch end
     # optimisation
     "batch_size": 64,
     "learning_rate": 1e-3,
@@ -122,6 +123,8 @@ def _validate(cfg: dict, where) -> dict:
         bad("lr_schedule", "must be cosine or constant")
     if cfg["distribute"] not in ("none", "multi_worker"):
         bad("distribute", "must be none or multi_worker")
+    if not isinstance(cfg["precise_bn_batches"], int) or cfg["precise_bn_batches"] < 0:
+        bad("precise_bn_batches", "must be an integer >= 0")
     for key in ("image_size", "batch_size", "epochs", "units", "checkpoints", "record_every"):
         if not isinstance(cfg[key], int) or cfg[key] < 1:
             bad(key, "must be a positive integer")

@@ -166,7 +166,13 @@ def train(
     import tensorflow as tf
     from tqdm import tqdm
 
-    from .models import build_model, calibrate_batchnorm, recording_model, set_stage
+    from .models import (
+        build_model,
+        calibrate_batchnorm,
+        recalibrate_batchnorm,
+        recording_model,
+        set_stage,
+    )
     from .recorder import Recorder, checkpoint_steps, open_writer
     from .state import load_progress, restore, save_state
 
@@ -258,11 +264,23 @@ def train(
                 losses.append(float(loss))
                 accs.append(float(acc))
                 done = gstep + 1
-                if rec.wants(done):
-                    rec.iteration(done, prog.stage, acts.numpy())
-                rec.maybe_snapshot(done)
+                if b < spe - 1:  # the epoch's last step is recorded after recalibration
+                    if rec.wants(done):
+                        rec.iteration(done, prog.stage, acts.numpy())
+                    rec.maybe_snapshot(done)
                 bar.update(1)
                 bar.set_postfix(loss=f"{losses[-1]:.3f}", stage=prog.stage, refresh=False)
+            done = (epoch + 1) * spe
+            if not pretrained:
+                pick = np.random.default_rng([cfg["seed"], epoch, 1]).permutation(len(train_set))
+                n_bn = min(cfg["precise_bn_batches"], len(train_set) // bsz)
+                recalibrate_batchnorm(
+                    model,
+                    [train_set.images[np.sort(pick[i * bsz : (i + 1) * bsz])] for i in range(n_bn)],
+                )
+            if rec.wants(done):
+                rec.iteration(done, prog.stage, rec.infer(probes.images)[0])
+            rec.maybe_snapshot(done)
             rec.flush()
             _, val_probs = rec.infer(splits.val.images)
             val_y = splits.val.labels
