@@ -48,8 +48,8 @@ FIRST_SCHEDULE = (250, 500)
 """(early exaggeration, normal) iterations for the first checkpoint, or every one if independent."""
 CHAINED_SCHEDULE = (0, 250)
 """For a chained checkpoint. Starting from the predecessor's layout, no exaggeration phase is
-needed to untangle clusters; 250 iterations settle the local structure (measured with
-``bench/projection.py``: equal trustworthiness to the full schedule, several times smoother)."""
+needed to untangle clusters; 250 iterations reach the same final trustworthiness as the full
+schedule (``bench/projection.py``), so 11 checkpoints cost 40% of independent runs."""
 
 
 @dataclass(frozen=True)
@@ -260,6 +260,30 @@ def _signature(activations, labels) -> str:
     return h.hexdigest()[:16]
 
 
+def settings(activations, labels, *, method, independent, perplexity, seed, align=True) -> dict:
+    """Everything that determines a projection's result, as stored in ``params`` (JSON-shaped):
+    equal settings on an equal input digest mean a re-run would recompute the same tracks."""
+    acts = np.asarray(activations, np.float32)
+    k, n, u = acts.shape
+    tsne = method != "pca"
+    chained = tsne and not independent
+    first = list(FIRST_SCHEDULE) if tsne else [0, 0]
+    later = list(CHAINED_SCHEDULE) if chained else first
+    return {
+        "engine": method,
+        "chained": bool(chained),
+        "aligned": bool(align),
+        "perplexity": float(perplexity),
+        "seed": int(seed),
+        "pca_dims": int(min(PCA_DIMS, n - 1, u)),
+        "schedule": [first] + [later] * (k - 1),
+        "exaggeration": EXAGGERATION,
+        "theta": THETA,
+        "metric_neighbours": METRIC_NEIGHBOURS,
+        "input": _signature(acts, labels),
+    }
+
+
 def project(
     activations: np.ndarray,
     labels: np.ndarray,
@@ -302,19 +326,16 @@ def project(
 
     started = time.perf_counter()
     raw = np.empty((k, acts.shape[1], 3), np.float64)
-    schedules = []
     bar = tqdm(range(k), desc=f"project ({method})", unit="checkpoint", disable=not progress)
     for i in bar:
         x = reduce_pca(acts[i])
         if engine is None:  # pca baseline
             raw[i] = x[:, :3]
-            schedules.append([0, 0])
             continue
         chained = i > 0 and not independent
         init = _rescale(raw[i - 1]) if chained else _initial(x, seed)
         schedule = CHAINED_SCHEDULE if chained else FIRST_SCHEDULE
         raw[i] = engine(x, init, schedule, perplexity=perplexity, seed=seed, n_jobs=n_jobs)
-        schedules.append(list(schedule))
     bar.close()
     aligned = align_sequence(raw) if align else raw
     positions = fit_box(aligned)
@@ -325,25 +346,20 @@ def project(
     with threadpool_limits(limits=1, user_api="blas"):  # see reduce_pca
         trust = np.array([trustworthiness(acts[i], positions[i]) for i in range(k)], np.float32)
         knn = np.array([knn_agreement(positions[i], labels) for i in range(k)], np.float32)
-    params = {
-        "engine": method,
-        "chained": bool(not independent and engine is not None),
-        "aligned": bool(align),
-        "perplexity": float(perplexity),
-        "seed": int(seed),
-        "pca_dims": int(min(PCA_DIMS, acts.shape[1] - 1, acts.shape[2])),
-        "schedule": schedules,
-        "exaggeration": EXAGGERATION,
-        "metric_neighbours": METRIC_NEIGHBOURS,
-        "seconds": round(seconds, 2),
-        "input": _signature(acts, labels),
-    }
+    params = settings(
+        acts,
+        labels,
+        method=method,
+        independent=independent,
+        align=align,
+        perplexity=perplexity,
+        seed=seed,
+    )
+    params["seconds"] = round(seconds, 2)
     return Projection(positions, method, params, trust, knn)
 
 
 # ----------------------------------------------------------------------------- file adapter
-
-_RESULT_KEYS = ("engine", "chained", "aligned", "perplexity", "seed", "input")
 
 
 def project_run(
@@ -372,15 +388,16 @@ def project_run(
         check_inputs(acts, labels, method=method, perplexity=perplexity)
         old = run.projection
         if old is not None and not force:
-            wanted = {
-                "engine": method,
-                "chained": not independent and method != "pca",
-                "aligned": True,
-                "perplexity": float(perplexity),
-                "seed": int(seed),
-                "input": _signature(acts, labels),
-            }
-            if {key: old.params.get(key) for key in _RESULT_KEYS} == wanted:
+            wanted = settings(
+                acts,
+                labels,
+                method=method,
+                independent=independent,
+                perplexity=perplexity,
+                seed=seed,
+            )
+            stored = {key: value for key, value in old.params.items() if key != "seconds"}
+            if stored == json.loads(json.dumps(wanted)):
                 return old
         result = project(
             acts,

@@ -30,7 +30,10 @@ def test_project_verb_stores_tracks_and_a_rerun_resumes(small_run_file, capsys):
     assert "trust" in out and "kNN" in out
 
     before = _digest(small_run_file)
-    again = projection.project_run(small_run_file, progress=False)  # same settings: no work
+    assert main(["project", str(small_run_file)]) == 0  # same settings, same input: no work
+    assert "already up to date" in capsys.readouterr().out
+    assert _digest(small_run_file) == before
+    again = projection.project_run(small_run_file, progress=False)
     assert _digest(small_run_file) == before
     np.testing.assert_array_equal(again.positions, pr.positions)
 
