@@ -77,7 +77,8 @@ def _project(plan: DemoPlan) -> None:
     from trainer.projection import project_run
 
     perplexity = 10.0 if plan.size == "tiny" else 30.0
-    project_run(plan.run, perplexity=perplexity, progress=True)
+    # The stage runner already decided this must run (stale or --force): always recompute.
+    project_run(plan.run, perplexity=perplexity, progress=True, force=True)
 
 
 def _scene(plan: DemoPlan) -> None:

@@ -18,8 +18,10 @@ def _chain(tmp_path, calls, cfg=None):
         calls.append("b")
         b.write_text(a.read_text() + "B")
 
-    return [Stage("first", make_a, (), (a,), {"cfg": cfg}, "make a"),
-            Stage("second", make_b, (a,), (b,), {}, "make b")]
+    return [
+        Stage("first", make_a, (), (a,), {"cfg": cfg}, "make a"),
+        Stage("second", make_b, (a,), (b,), {}, "make b"),
+    ]
 
 
 def test_second_run_skips_every_stage(tmp_path):
