@@ -59,6 +59,7 @@ def test_classify_writes_predictions_and_features(tiny_run, tmp_path, capsys):
     assert (pred == truth).mean() >= 0.8
 
 
+@pytest.mark.slow  # trains the shared tiny run if no other test did
 def test_classify_names_the_cutout_that_does_not_decode(tiny_run, tmp_path, capsys):
     folder, _ = _cutout_folder(tmp_path / "cutouts", n=3)
     (folder / "des-broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")

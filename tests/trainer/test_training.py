@@ -91,12 +91,14 @@ def test_interrupted_run_keeps_its_records_and_resumes(
     np.testing.assert_array_equal(a.surfaces.activations, b.surfaces.activations)
 
 
+@pytest.mark.slow  # trains the shared tiny run if no other test did
 def test_a_finished_run_with_the_same_config_is_not_redone(micro_run, micro_config):
     before = micro_run.stat().st_mtime_ns
     assert trainer.train(micro_config(), micro_run.parent, progress=False) == micro_run
     assert micro_run.stat().st_mtime_ns == before
 
 
+@pytest.mark.slow  # trains the shared tiny run if no other test did
 def test_resume_with_another_config_is_refused(micro_run, micro_config):
     with pytest.raises(trainer.TrainerError, match="different config"):
         trainer.train(micro_config(seed=1), micro_run.parent, resume=True, progress=False)
