@@ -102,16 +102,19 @@ class StageRecord:
         return None if rec is None else rec.get("seconds")
 
 
-def run_stages(stages: Iterable[Stage], root: Path, *, force: Iterable[str] = (),
-               log=None) -> list[StageOutcome]:
+def run_stages(
+    stages: Iterable[Stage], root: Path, *, force: Iterable[str] = (), log=None
+) -> list[StageOutcome]:
     """Run the stages in order, skipping up-to-date ones; one line per stage on ``log``."""
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     stages = list(stages)
     force = set(force)
     unknown = force - {s.name for s in stages}
     if unknown:
-        raise StageError(f"unknown stage(s) for --force: {', '.join(sorted(unknown))}; "
-                         f"stages are {', '.join(s.name for s in stages)}")
+        raise StageError(
+            f"unknown stage(s) for --force: {', '.join(sorted(unknown))}; "
+            f"stages are {', '.join(s.name for s in stages)}"
+        )
     record = StageRecord(root)
     outcomes = []
     for i, stage in enumerate(stages, 1):
