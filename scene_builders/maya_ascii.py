@@ -59,7 +59,7 @@ from .maya_convert import (
     unit_square,
     uv_sphere,
 )
-from .maya_images import write_images
+from .textures import write_images
 
 MAYA_VERSION = "2024"
 MTOA_VERSION = "5.3.4.1"  # the MtoA that ships with Maya 2024.2
@@ -793,6 +793,6 @@ def write_ma(scene: Scene, path: Path, *, arnold: bool = False) -> Path:
 
 
 def _image_names(scene: Scene) -> dict:
-    from .maya_images import image_filename
+    from .textures import image_filename
 
     return {name: image_filename(img) for name, img in scene.images.items()}

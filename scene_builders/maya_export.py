@@ -39,7 +39,7 @@ from .maya_convert import (
     unit_square,
     uv_sphere,
 )
-from .maya_images import write_images
+from .textures import write_images
 
 FORMAT = "galaxyreel-maya-export"
 VERSION = 1

@@ -38,7 +38,7 @@ from .ir import (
     srgb_to_linear,
 )
 from .maya_convert import Names, unit_square, uv_sphere
-from .maya_images import write_images
+from .textures import write_images
 
 SUFFIXES = (".usda", ".usdc", ".usd")
 STEP_EPS = 1e-3  # frames: where a held ("constant") value ends before the next key
