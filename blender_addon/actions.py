@@ -454,12 +454,10 @@ def _write_timeline(bscene, blend: Path) -> None:
     t = bscene.galaxyreel.timeline
     if not t:
         return
-    path = blend.parent / "timeline.json"
-    fd, tmp = tempfile.mkstemp(prefix=".timeline.", suffix=".tmp", dir=blend.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(json.loads(t), f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
+    from scene_builders.atomic import atomic_output
+
+    with atomic_output(blend.parent / "timeline.json") as tmp:
+        tmp.write_text(json.dumps(json.loads(t), indent=2) + "\n", encoding="utf-8")
 
 
 def submit_farm(context, prefs=None) -> list[str]:

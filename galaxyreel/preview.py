@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from scene_builders.atomic import atomic_output
 from scene_builders.png import png_bytes
 
 __all__ = ["PreviewError", "build_payload", "preview_from_file", "write_preview"]
@@ -272,20 +271,10 @@ def write_preview(run, out_html: Path, *, max_points: int = 1000, title: str | N
     except PreviewError as exc:
         raise PreviewError(f"{out_html}: {exc}") from exc
     try:
-        out_html.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out_html.name}.", suffix=".tmp", dir=out_html.parent)
+        with atomic_output(out_html) as tmp:
+            tmp.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise PreviewError(f"{out_html}: cannot write here: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out_html)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise PreviewError(f"{out_html}: cannot write: {exc.strerror or exc}") from exc
-        raise
     return out_html
 
 

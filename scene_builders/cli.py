@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from .atomic import atomic_output
 from .ir import SceneError
 
 TARGETS = {
@@ -40,12 +39,8 @@ def parse_targets(text: str) -> list[str]:
 def write_timeline(scene, path: Path) -> Path:
     """``timeline.json`` (= ``scene.timeline()``), written to a temp name then renamed."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".timeline.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(scene.timeline(), f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps(scene.timeline(), indent=2) + "\n", encoding="utf-8")
     return path
 
 

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import h5py
 import numpy as np
+
+from .atomic import atomic_output
 
 SCHEMA = "galaxyreel.run"
 SCHEMA_VERSION = 1
@@ -243,18 +244,10 @@ def _atomic(path: Path, fill) -> None:
     """Run ``fill(h5py.File)`` on a temp file beside ``path``, then rename it into place."""
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-    except OSError as exc:
-        raise RunFileError(path, f"cannot write here: {exc.strerror or exc}") from exc
-    try:
-        with h5py.File(tmp, "w") as f:
+        with atomic_output(path) as tmp, h5py.File(tmp, "w") as f:
             fill(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        raise RunFileError(path, f"cannot write: {exc.strerror or exc}") from exc
 
 
 def write_run(path, run: Run) -> Path:

@@ -8,13 +8,12 @@ uint8 and optionally ``ids``. Output: an HDF5 file with ``ids``, ``probabilities
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from scene_builders.atomic import atomic_output
 from scene_builders.runfile import CLASS_NAMES
 
 from .dataset import Galaxies
@@ -105,24 +104,14 @@ def write_predictions(out: Path, ids, probs, feats, meta: dict) -> Path:
     import h5py
 
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["class_names"] = json.dumps(CLASS_NAMES)
-            for k, v in meta.items():
-                f.attrs[k] = v
-            f.create_dataset(
-                "ids", data=np.array([s.encode() for s in ids], dtype=h5py.string_dtype())
-            )
-            f.create_dataset("probabilities", data=probs.astype(np.float32))
-            f.create_dataset("predictions", data=probs.argmax(1).astype(np.int8))
-            f.create_dataset("features", data=feats.astype(np.float32), compression="gzip")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(out) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["class_names"] = json.dumps(CLASS_NAMES)
+        for k, v in meta.items():
+            f.attrs[k] = v
+        f.create_dataset("ids", data=np.array([s.encode() for s in ids], dtype=h5py.string_dtype()))
+        f.create_dataset("probabilities", data=probs.astype(np.float32))
+        f.create_dataset("predictions", data=probs.argmax(1).astype(np.int8))
+        f.create_dataset("features", data=feats.astype(np.float32), compression="gzip")
     return out
 
 

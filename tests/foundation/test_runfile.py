@@ -208,3 +208,19 @@ def test_streaming_writer_keeps_a_partial_file_and_finishes(tmp_path, sample_run
     )
     np.testing.assert_array_equal(back.snapshots.predictions, r.snapshots.predictions)
     assert back.projection is None
+
+
+def test_written_run_gets_ordinary_permissions_not_mkstemps_0600(tmp_path, sample_run):
+    old = os.umask(0o022)
+    try:
+        path = write_run(tmp_path / "run.h5", sample_run)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644  # readable by the cluster's other users
+
+
+def test_unwritable_folder_is_a_clear_error(tmp_path, sample_run):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(RunFileError, match="cannot write"):
+        write_run(blocker / "run.h5", sample_run)
