@@ -274,7 +274,7 @@ def write_preview(run, out_html: Path, *, max_points: int = 1000, title: str | N
         with atomic_output(out_html) as tmp:
             tmp.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise PreviewError(f"{out_html}: cannot write here: {exc.strerror or exc}") from exc
+        raise PreviewError(f"{out_html}: cannot write: {exc.strerror or exc}") from exc
     return out_html
 
 

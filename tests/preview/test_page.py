@@ -144,7 +144,7 @@ def test_failed_write_keeps_the_old_page_and_leaves_no_temp_file(sample_run, tmp
 def test_unwritable_destination_is_one_clear_error(sample_run, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
-    with pytest.raises(PreviewError, match=r"not-a-dir/preview\.html: cannot write here"):
+    with pytest.raises(PreviewError, match=r"not-a-dir/preview\.html: cannot write"):
         write_preview(sample_run, blocker / "preview.html")
 
 
