@@ -190,7 +190,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--look", type=Path, help="a look TOML (colours, timing, resolution)")
     s.add_argument("--quality", choices=("preview", "final"), default="preview")
     s.add_argument("--shots", help="comma-separated shot names (default: all)")
+    s.add_argument(
+        "--arnold",
+        action="store_true",
+        help="Maya target: Arnold aiStandardSurface materials (needs MtoA) instead of Lambert",
+    )
     s.set_defaults(handler=_lazy("scene_builders.cli", "scene_cli"))
+
+    v = sub.add_parser(
+        "preview",
+        help="write the interactive preview page of a run (one self-contained HTML file)",
+        description="Write a self-contained HTML page showing the response surfaces and the "
+        "t-SNE tracks in 3D, with a checkpoint slider and galaxy thumbnails on hover.",
+    )
+    v.add_argument("run", type=Path, metavar="RUN.h5")
+    v.add_argument("--out", type=Path, required=True, metavar="PAGE.html")
+    v.add_argument("--max-points", type=int, default=1000, help="galaxies shown (default 1000)")
+    v.set_defaults(handler=_lazy("galaxyreel.preview", "preview_cli"))
 
     r = sub.add_parser(
         "render",

@@ -288,6 +288,13 @@ def preview_from_file(run_h5: Path, out_html: Path, *, max_points: int = 1000) -
     )
 
 
+def preview_cli(args) -> int:
+    """``galaxyreel preview RUN.h5 --out PAGE.html``."""
+    out = preview_from_file(args.run, args.out, max_points=args.max_points)
+    print(f"{out}: preview written")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m galaxyreel.preview RUN.h5 OUT.html [--max-points N]``."""
     import argparse

@@ -60,7 +60,13 @@ def _writer(target: str):
 
 
 def write_scene(
-    run, look, out: Path, targets: list[str], shots: list[str] | None = None, log=print
+    run,
+    look,
+    out: Path,
+    targets: list[str],
+    shots: list[str] | None = None,
+    log=print,
+    arnold: bool = False,
 ):
     """Build once, write ``timeline.json`` and every target; what the CLI and the demo call.
 
@@ -84,6 +90,8 @@ def write_scene(
         # The ParaView export carries science data (labels, probabilities, steps) that the IR
         # does not hold, so it also gets the run.
         extra = {"run": run} if target == "paraview" else {}
+        if target == "maya" and arnold:
+            extra = {"arnold": True}
         try:
             written = _writer(target)(scene, out / name, **extra)
         except Exception as exc:  # noqa: BLE001 - one target's failure must not hide the others'
@@ -107,5 +115,7 @@ def scene_cli(args) -> int:
     shots = getattr(args, "shots", None)
     shot_list = [s.strip() for s in shots.split(",") if s.strip()] if shots else None
     run = read_run(args.run)
-    write_scene(run, look, Path(args.out), targets, shot_list)
+    write_scene(
+        run, look, Path(args.out), targets, shot_list, arnold=getattr(args, "arnold", False)
+    )
     return 0

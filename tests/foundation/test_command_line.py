@@ -15,6 +15,7 @@ VERBS = [
     "project",
     "inspect",
     "scene",
+    "preview",
     "render",
     "farm",
     "compose",

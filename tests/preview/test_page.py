@@ -81,6 +81,7 @@ def test_max_points_shows_a_subset_but_accuracy_counts_the_whole_catalog(sample_
 
 def test_atlas_png_holds_every_thumbnail(sample_run):
     from PIL import Image
+
     a = build_payload(sample_run)["atlas"]
     img = np.asarray(Image.open(io.BytesIO(base64.b64decode(a["png"].split(",", 1)[1]))))
     t, cols = a["tile"], a["cols"]
@@ -92,6 +93,7 @@ def test_atlas_png_holds_every_thumbnail(sample_run):
 
 def test_png_encoder_is_lossless_on_noise_and_gradients():
     from PIL import Image
+
     rng = np.random.default_rng(3)
     noise = rng.integers(0, 256, (17, 23, 3), dtype=np.uint8)
     ramp = np.broadcast_to(np.arange(23, dtype=np.uint8)[None, :, None] * 11, (17, 23, 3))
