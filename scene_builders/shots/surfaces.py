@@ -21,6 +21,7 @@ DEPTH = 5.0
 HEIGHT = 1.4
 GROW_START = 0.06  # share of the shot before the first row moves
 GROW_END = 0.86  # share of the shot when the last row lands
+LENS = 22.0  # mm: wide enough that the axis titles and stage captions stay in frame at the end
 
 
 class ShotSkipped(SceneError):
@@ -117,11 +118,14 @@ def _stage_items(prefix: str, run: Run, look: Look, land: np.ndarray):
         items.append(
             c.label(
                 f"{prefix}_stage{st}_label",
-                text,
-                0.22,
-                (-WIDTH / 2 - 0.35, y_e, 0.05),
+                f"stage {st}",  # the full description goes to the timeline marker
+                0.3,
+                # Floating above the surface's left end, reading rightwards: a caption on the
+                # floor left of the surface ran out of frame at the end of the camera move.
+                # Stacked by stage: stages often begin a few rows apart.
+                (-WIDTH / 2, y_e, HEIGHT + 0.3 + 0.45 * (st - 1)),
                 material=c.M_STAGE,
-                align="right",
+                align="left",
                 scale=grow,
             )
         )
@@ -185,7 +189,7 @@ def _shot(name: str, run: Run, look: Look, probes: list[tuple[str, int, str]]) -
         items.append(mesh)
     stage_items, markers = _stage_items(name, run, look, land)
     items += stage_items + _frame_items(name, run.units)
-    cam = c.camera_path(f"{name}_camera", frames, _VIEWS[name], lens=30.0)
+    cam = c.camera_path(f"{name}_camera", frames, _VIEWS[name], lens=LENS)
     return Shot(name, _TITLES[name], 1, frames, cam, tuple(items), tuple(markers))
 
 
