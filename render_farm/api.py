@@ -384,6 +384,9 @@ def run_plan(out: Path, m: dict, *, backend: str, workers, threads, progress, re
             file=sys.stderr,
         )
     jobs: tuple[str, ...] = ()
+    # This call's attempts are the ones recorded after these (counted by position, not by
+    # start time: a worker killed a second ago started within any clock slop we could allow).
+    seen = {i: len(read_attempts(out, i)) for i in todo}
     if todo:
         if backend == "local":
             from .local import run_local
@@ -418,12 +421,11 @@ def run_plan(out: Path, m: dict, *, backend: str, workers, threads, progress, re
         frames_json = out / "frames.json"
     rendered, loads, ftimes = 0, [], []
     for i in todo:
-        for a in read_attempts(out, i):
-            if float(a.get("started", 0)) >= t0 - 1.0:
-                rendered += len(a.get("frames", {}))
-                ftimes += list(a.get("frames", {}).values())
-                if a.get("load_s") is not None:
-                    loads.append(float(a["load_s"]))
+        for a in read_attempts(out, i)[seen[i] :]:
+            rendered += len(a.get("frames", {}))
+            ftimes += list(a.get("frames", {}).values())
+            if a.get("load_s") is not None:
+                loads.append(float(a["load_s"]))
     return RenderResult(
         out_dir=out,
         backend=backend,
