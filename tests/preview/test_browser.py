@@ -3,12 +3,15 @@ tells what a galaxy is, the view orbits, and a run without tracks says so."""
 
 from __future__ import annotations
 
+import contextlib
+
 import math
 
 import numpy as np
 import pytest
 
 from scene_builders.runfile import CLASS_NAMES
+from tests.preview.browser import BrowserError
 
 STATE = "window.galaxyreelPreview.state()"
 
@@ -30,14 +33,24 @@ def _rect(browser, selector: str) -> dict:
     )
 
 
-def _ink(browser, canvas_id: str) -> float:
-    """Fraction of a canvas's pixels that something was drawn on."""
-    return browser.evaluate(
+def _ink_js(canvas_id: str) -> str:
+    return (
         f"(() => {{ const c = document.getElementById({canvas_id!r});"
         " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
         " let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;"
         " return n / (c.width * c.height); })()"
     )
+
+
+def _ink(browser, canvas_id: str, at_least: float) -> float:
+    """Fraction of a canvas's pixels that something was drawn on, once it reaches ``at_least``.
+
+    Waits (up to 10 s) rather than sampling once: a layout change resizes, and so clears, a
+    canvas until its next animation frame redraws it. Returns the last value seen.
+    """
+    with contextlib.suppress(BrowserError):  # the caller's assert then fails with the value
+        browser.wait_for(f"{_ink_js(canvas_id)} > {at_least}")
+    return browser.evaluate(_ink_js(canvas_id))
 
 
 def test_page_loads_with_no_console_errors_and_no_network(browser, page):
@@ -46,7 +59,7 @@ def test_page_loads_with_no_console_errors_and_no_network(browser, page):
     assert browser.console_errors() == []
     assert all(u.startswith(("file:", "data:")) for u in browser.requested_urls())
     assert (s["points"], s["checkpoints"], s["checkpoint"], s["tracks"]) == (120, 11, 10, True)
-    assert _ink(browser, "surf-canvas") > 0.05 and _ink(browser, "tsne-canvas") > 0.02
+    assert _ink(browser, "surf-canvas", 0.05) > 0.05 and _ink(browser, "tsne-canvas", 0.02) > 0.02
     assert browser.evaluate("document.querySelectorAll('#ck-table tr[data-k]').length") == 11
 
 
@@ -101,7 +114,7 @@ def test_hover_shows_thumbnail_label_and_prediction(browser, page, sample_run):
     shown = float(text.split("(p = ")[1].split(")")[0])
     assert math.isclose(shown, prob, abs_tol=0.01)
     assert ("misclassified" in text) == (pred != int(sample_run.catalog.labels[i]))
-    assert _ink(browser, "tip-thumb") > 0.3  # the galaxy's thumbnail is drawn
+    assert _ink(browser, "tip-thumb", 0.3) > 0.3  # the galaxy's thumbnail is drawn
     browser.mouse("mouseMoved", 2, 2)  # leaving the galaxy hides the tip
     browser.wait_for(f"!{STATE}.tooltipVisible", timeout=5)
 
@@ -141,7 +154,7 @@ def test_run_without_tracks_shows_surfaces_and_says_tracks_are_missing(
         " return m.hidden ? '' : m.textContent; })()"
     )
     assert "no t-SNE tracks" in note and "galaxyreel project" in note
-    assert _ink(browser, "surf-canvas") > 0.05
+    assert _ink(browser, "surf-canvas", 0.05) > 0.05
     r = _rect(browser, "#ck-slider")
     browser.click(r["x"] + 2, r["y"] + r["h"] / 2)
     browser.wait_for(f"{STATE}.checkpoint === 0", timeout=5)
