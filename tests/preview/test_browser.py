@@ -4,7 +4,6 @@ tells what a galaxy is, the view orbits, and a run without tracks says so."""
 from __future__ import annotations
 
 import contextlib
-
 import math
 
 import numpy as np
