@@ -310,6 +310,18 @@ def euler_xyz_to_matrix(e) -> np.ndarray:
     return mz @ my @ mx
 
 
+def visit(item, handlers: dict, *args):
+    """Call ``handlers[type(item)](item, *args)``: how writers walk a shot's items.
+
+    An item type a writer has no handler for is a :class:`SceneError` naming it, so adding an
+    IR type can never be silently dropped by one writer.
+    """
+    handler = handlers.get(type(item))
+    if handler is None:
+        raise SceneError(f"cannot write {type(item).__name__} {getattr(item, 'name', '?')!r}")
+    return handler(item, *args)
+
+
 def check_scene(scene: Scene) -> None:
     """Cross-checks every writer relies on: names, shapes, materials, frame ranges."""
     names: set[str] = set()

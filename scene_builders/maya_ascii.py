@@ -45,6 +45,7 @@ from .ir import (
     SceneError,
     check_scene,
     srgb_to_linear,
+    visit,
 )
 from .maya_convert import (
     CAMERA_ROTATE_AXIS,
@@ -721,17 +722,14 @@ class _Writer:
                 self.curve("animCurveTU", f"{grp}_visibility", vis_f, vis_v, "constant", f"{grp}.v")
             cam = self.camera(shot.camera, grp)
             self.shots_info.append(f"{shot.name} {shot.first_frame} {shot.last_frame} {cam}")
+            handlers = {
+                Mesh: self.mesh,
+                PointSet: self.points,
+                Label: self.label,
+                Light: self.light,
+            }
             for item in shot.items:
-                if isinstance(item, Mesh):
-                    self.mesh(item, grp)
-                elif isinstance(item, PointSet):
-                    self.points(item, grp)
-                elif isinstance(item, Label):
-                    self.label(item, grp)
-                elif isinstance(item, Light):
-                    self.light(item, grp)
-                else:
-                    raise SceneError(f"shot {shot.name!r}: cannot write {type(item).__name__}")
+                visit(item, handlers, grp)
         ma.create("script", "sceneConfigurationScriptNode")
         ma.set(".b", _q(f"playbackOptions -min {start} -max {end} -ast {start} -aet {end} "),
                kind="string")  # fmt: skip

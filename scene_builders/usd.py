@@ -36,6 +36,7 @@ from .ir import (
     SceneError,
     check_scene,
     srgb_to_linear,
+    visit,
 )
 from .maya_convert import Names, unit_square, uv_sphere
 from .textures import write_images
@@ -334,17 +335,14 @@ class _Writer:
                     "camera": cam,
                 }
             )
+            handlers = {
+                Mesh: self.mesh,
+                PointSet: self.points,
+                Label: self.label,
+                Light: self.light,
+            }
             for item in shot.items:
-                if isinstance(item, Mesh):
-                    self.mesh(item, path)
-                elif isinstance(item, PointSet):
-                    self.points(item, path)
-                elif isinstance(item, Label):
-                    self.label(item, path)
-                elif isinstance(item, Light):
-                    self.light(item, path)
-                else:
-                    raise SceneError(f"shot {shot.name!r}: cannot write {type(item).__name__}")
+                visit(item, handlers, path)
         layer = stage.GetRootLayer()
         layer.customLayerData = {
             "galaxyreel": {
