@@ -92,10 +92,19 @@ class StageRecord:
             "seconds": round(seconds, 2),
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
+        self._save()
+
+    def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
         os.replace(tmp, self.path)
+
+    def forget(self, name: str) -> None:
+        """Drop a stage's record before it runs: a stage that fails half-way may already have
+        replaced some of its outputs, so it must not count as up to date afterwards."""
+        if self.data.pop(name, None) is not None:
+            self._save()
 
     def seconds(self, name: str) -> float | None:
         rec = self.data.get(name)
@@ -126,6 +135,7 @@ def run_stages(
             continue
         log(f"{head} running: {stage.describe} ({reason})")
         t0 = time.perf_counter()
+        record.forget(stage.name)
         stage.run()
         dt = time.perf_counter() - t0
         record.done(stage, dt)

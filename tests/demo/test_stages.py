@@ -90,3 +90,20 @@ def test_missing_output_redoes_the_stage(tmp_path):
 def test_unknown_forced_stage_is_a_clear_error(tmp_path):
     with pytest.raises(StageError, match="unknown stage.*nope"):
         run_stages(_chain(tmp_path, []), tmp_path, force=["nope"], log=lambda m: None)
+
+
+def test_stage_failing_half_way_after_a_good_run_is_redone(tmp_path):
+    calls = []
+    run_stages(_chain(tmp_path, calls), tmp_path, log=lambda m: None)
+    stages = _chain(tmp_path, calls)
+
+    def half_then_fail():
+        (tmp_path / "b.txt").write_text("half")  # an output replaced before the failure
+        raise RuntimeError("killed")
+
+    broken = [stages[0], Stage("second", half_then_fail, stages[1].inputs, stages[1].outputs)]
+    with pytest.raises(RuntimeError):
+        run_stages(broken, tmp_path, force=["second"], log=lambda m: None)
+    out = run_stages(_chain(tmp_path, calls), tmp_path, log=lambda m: None)
+    assert [o.skipped for o in out] == [True, False]
+    assert (tmp_path / "b.txt").read_text() == "A" + "None" + "B"
